@@ -1,0 +1,88 @@
+//! The status API's error enum and the one JSON error shape every route answers with.
+use actix_web::{HttpResponse, ResponseError, http::StatusCode};
+use serde_json::json;
+
+/// `{"object":"error","type":…,"message":…}`: the cause stays in the logs.
+pub fn error_response(status: StatusCode, kind: &str, message: &str) -> HttpResponse {
+    HttpResponse::build(status).json(json!({
+        "object": "error",
+        "type": kind,
+        "message": message,
+    }))
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("a valid bearer token is required")]
+    Unauthorized,
+    #[error("{0}")]
+    NotFound(&'static str),
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    Conflict(&'static str),
+    #[error("the database is unavailable")]
+    Unavailable(#[source] sqlx::Error),
+    #[error("internal error")]
+    Internal(#[source] anyhow::Error),
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(e: sqlx::Error) -> Self {
+        if is_unavailable(&e) {
+            Self::Unavailable(e)
+        } else {
+            Self::Internal(e.into())
+        }
+    }
+}
+
+/// Errors that mean "try again later" rather than "this request is wrong".
+pub fn is_unavailable(e: &sqlx::Error) -> bool {
+    matches!(
+        e,
+        sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::Protocol(_)
+            | sqlx::Error::Database(_)
+    )
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let kind = match self {
+            Self::Unauthorized => "unauthorized",
+            Self::NotFound(_) => "notFound",
+            Self::BadRequest(_) => "invalidRequest",
+            Self::Conflict(_) => "conflict",
+            Self::Unavailable(_) => "serviceUnavailable",
+            Self::Internal(_) => "internalError",
+        };
+        match self {
+            Self::Unavailable(e) => tracing::warn!(error = %e, "database unavailable"),
+            Self::Internal(e) => tracing::error!(error = ?e, "request failed"),
+            _ => {}
+        }
+        let mut response = error_response(self.status_code(), kind, &self.to_string());
+        if matches!(self, Self::Unauthorized) {
+            response.headers_mut().insert(
+                actix_web::http::header::WWW_AUTHENTICATE,
+                actix_web::http::header::HeaderValue::from_static("Bearer"),
+            );
+        }
+        response
+    }
+}

@@ -1,0 +1,163 @@
+//! The command line: `serve` (default), `worker`, `migrate`, `healthcheck`.
+use std::{process::ExitCode, time::Duration};
+
+use clap::{Parser, Subcommand};
+
+use crate::{
+    config::{
+        ConfigError, DatabaseSettings, EmailSettings, Env, GigsSettings, LogFormat, Settings,
+        WorkerSettings,
+    },
+    db,
+    deliveries::Worker,
+    startup::Application,
+    telemetry,
+};
+
+#[derive(Debug, Parser)]
+#[command(name = "esim-courier", version, about = "Emails Gigs eSIM credentials to subscribers")]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve HTTP (webhooks, status API) and run the delivery worker. The default.
+    Serve,
+    /// Run only the delivery worker, to scale sending out on the same database.
+    Worker,
+    /// Create the database if missing, apply migrations, and exit.
+    Migrate,
+    /// Exit 0 when /readyz answers 200; for container health checks.
+    Healthcheck {
+        /// Base URL of the server; defaults to LISTEN_ADDR on this host.
+        #[arg(long)]
+        url: Option<String>,
+    },
+}
+
+/// Exit codes: 0 done, 1 failed while running, 2 bad configuration.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let env = Env::from_process();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("the tokio runtime starts");
+    match runtime.block_on(run(cli.command.unwrap_or(Command::Serve), &env)) {
+        Ok(code) => code,
+        Err(Failure::Config(e)) => {
+            eprintln!("{e}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Run(e)) => {
+            tracing::error!(error = ?e, "esim-courier stopped");
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+enum Failure {
+    Config(ConfigError),
+    Run(anyhow::Error),
+}
+
+impl From<ConfigError> for Failure {
+    fn from(e: ConfigError) -> Self {
+        Self::Config(e)
+    }
+}
+
+impl From<anyhow::Error> for Failure {
+    fn from(e: anyhow::Error) -> Self {
+        Self::Run(e)
+    }
+}
+
+async fn run(command: Command, env: &Env) -> Result<ExitCode, Failure> {
+    match command {
+        Command::Serve => {
+            let settings = Settings::from_env(env)?;
+            telemetry::init(LogFormat::from_env(env)?);
+            let app = Application::build(settings).await?;
+            tracing::info!(port = app.port(), "esim-courier serving");
+            app.run_until_stopped().await?;
+        }
+        Command::Worker => {
+            let database = DatabaseSettings::from_env(env)?;
+            let gigs = GigsSettings::from_env(env)?;
+            let email = EmailSettings::from_env(env)?;
+            let worker = WorkerSettings::from_env(env)?;
+            telemetry::init(LogFormat::from_env(env)?);
+            db::create_and_migrate(&database).await?;
+            let pool = db::lazy_pool(&database)?;
+            let worker = std::sync::Arc::new(Worker::from_parts(&gigs, &email, &worker, pool)?);
+            let cancel = tokio_util::sync::CancellationToken::new();
+            let on_signal = cancel.clone();
+            tokio::spawn(async move {
+                shutdown_signal().await;
+                on_signal.cancel();
+            });
+            tracing::info!("esim-courier worker running");
+            worker.run(cancel).await;
+        }
+        Command::Migrate => {
+            let database = DatabaseSettings::from_env(env)?;
+            telemetry::init(LogFormat::from_env(env)?);
+            db::create_and_migrate(&database).await?;
+            println!("migrations applied");
+        }
+        Command::Healthcheck { url } => {
+            let base = url.unwrap_or_else(|| {
+                let listen = env_listen_addr(env);
+                let port = listen.rsplit(':').next().unwrap_or("8080").to_owned();
+                format!("http://127.0.0.1:{port}")
+            });
+            return Ok(healthcheck(&base).await);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn env_listen_addr(env: &Env) -> String {
+    env.value("LISTEN_ADDR").unwrap_or("0.0.0.0:8080").to_owned()
+}
+
+async fn healthcheck(base: &str) -> ExitCode {
+    let url = format!("{}/readyz", base.trim_end_matches('/'));
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .build();
+    let ok = match client {
+        Ok(client) => client
+            .get(&url)
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success()),
+        Err(_) => false,
+    };
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        eprintln!("not ready: {url}");
+        ExitCode::FAILURE
+    }
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("SIGTERM can be handled");
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}

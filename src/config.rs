@@ -1,0 +1,307 @@
+//! Settings read from the environment, each checked once at start.
+use std::{collections::HashMap, fmt, str::FromStr, time::Duration};
+
+use lettre::message::Mailbox;
+use secrecy::SecretString;
+use url::Url;
+
+use crate::{domain::ProjectId, webhooks::WebhookSecret};
+
+pub const DEFAULT_TRIGGER_EVENTS: [&str; 2] = [
+    "com.gigs.subscription.activated",
+    "com.gigs.subscriptionChange.applied",
+];
+
+/// A missing or malformed variable; its `Display` is the one line printed before exit 2.
+#[derive(Debug, thiserror::Error)]
+#[error("configuration error: {var} {problem}")]
+pub struct ConfigError {
+    pub var: &'static str,
+    pub problem: String,
+}
+
+/// Where settings come from: the process environment, or a map in tests.
+pub struct Env(HashMap<String, String>);
+
+impl Env {
+    pub fn from_process() -> Self {
+        Self(std::env::vars().collect())
+    }
+
+    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        Self(
+            pairs
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect(),
+        )
+    }
+
+    pub fn value(&self, var: &str) -> Option<&str> {
+        self.get(var)
+    }
+
+    fn get(&self, var: &str) -> Option<&str> {
+        self.0.get(var).map(|v| v.trim()).filter(|v| !v.is_empty())
+    }
+
+    fn required(&self, var: &'static str) -> Result<&str, ConfigError> {
+        self.get(var).ok_or_else(|| missing(var))
+    }
+
+    fn required_list(&self, var: &'static str) -> Result<Vec<&str>, ConfigError> {
+        self.list(var).ok_or_else(|| missing(var))
+    }
+
+    fn parsed<T: FromStr>(&self, var: &'static str, default: T) -> Result<T, ConfigError>
+    where
+        T::Err: fmt::Display,
+    {
+        match self.get(var) {
+            None => Ok(default),
+            Some(v) => v.parse().map_err(|e| malformed(var, e)),
+        }
+    }
+
+    fn list(&self, var: &'static str) -> Option<Vec<&str>> {
+        self.get(var).map(|v| {
+            v.split([',', ' ', '\n', '\t'])
+                .filter(|s| !s.is_empty())
+                .collect()
+        })
+    }
+}
+
+fn missing(var: &'static str) -> ConfigError {
+    ConfigError {
+        var,
+        problem: "is required but not set".into(),
+    }
+}
+
+fn malformed(var: &'static str, e: impl fmt::Display) -> ConfigError {
+    ConfigError {
+        var,
+        problem: format!("is malformed: {e}"),
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct DatabaseSettings {
+    pub url: SecretString,
+    pub max_connections: u32,
+    pub acquire_timeout: Duration,
+}
+
+impl DatabaseSettings {
+    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        let url = env
+            .get("DATABASE_URL")
+            .unwrap_or("postgres://postgres@localhost:5432/esim_courier");
+        if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+            return Err(malformed("DATABASE_URL", "expected a postgres:// URL"));
+        }
+        Ok(Self {
+            url: SecretString::from(url.to_owned()),
+            max_connections: env.parsed("DATABASE_MAX_CONNECTIONS", 24)?,
+            acquire_timeout: Duration::from_secs(3),
+        })
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct HttpSettings {
+    pub listen_addr: String,
+    pub webhook_secrets: Vec<WebhookSecret>,
+    pub webhook_tolerance: Duration,
+    pub trigger_events: Vec<String>,
+    pub status_api_tokens: Vec<SecretString>,
+}
+
+impl HttpSettings {
+    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        let webhook_secrets = env
+            .required_list("GIGS_WEBHOOK_SECRETS")?
+            .into_iter()
+            .map(|s| WebhookSecret::parse(s).map_err(|e| malformed("GIGS_WEBHOOK_SECRETS", e)))
+            .collect::<Result<_, _>>()?;
+        let trigger_events = env
+            .list("TRIGGER_EVENTS")
+            .map(|l| l.into_iter().map(str::to_owned).collect())
+            .unwrap_or_else(|| DEFAULT_TRIGGER_EVENTS.map(str::to_owned).to_vec());
+        let status_api_tokens: Vec<SecretString> = env
+            .required_list("STATUS_API_TOKENS")?
+            .into_iter()
+            .map(|t| SecretString::from(t.to_owned()))
+            .collect();
+        Ok(Self {
+            listen_addr: env.get("LISTEN_ADDR").unwrap_or("0.0.0.0:8080").to_owned(),
+            webhook_secrets,
+            webhook_tolerance: Duration::from_secs(env.parsed("WEBHOOK_TOLERANCE_SECS", 300)?),
+            trigger_events,
+            status_api_tokens,
+        })
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct GigsSettings {
+    pub api_url: Url,
+    pub project: ProjectId,
+    pub api_key: SecretString,
+    pub timeout: Duration,
+}
+
+impl GigsSettings {
+    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        let api_url = parse_http_url(
+            "GIGS_API_URL",
+            env.get("GIGS_API_URL").unwrap_or("https://api.gigs.com"),
+        )?;
+        let project = ProjectId::parse(env.required("GIGS_PROJECT")?)
+            .map_err(|e| malformed("GIGS_PROJECT", e))?;
+        Ok(Self {
+            api_url,
+            project,
+            api_key: SecretString::from(env.required("GIGS_API_KEY")?.to_owned()),
+            timeout: Duration::from_secs(10),
+        })
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct EmailSettings {
+    pub smtp_url: SecretString,
+    pub from: Mailbox,
+    pub reply_to: Option<Mailbox>,
+    pub brand_name: String,
+    pub support_url: Option<Url>,
+    /// Enables the device-aware `/install/{token}` link in emails.
+    pub public_base_url: Option<Url>,
+}
+
+impl EmailSettings {
+    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        let smtp_url = env.required("SMTP_URL")?;
+        let scheme_ok = ["smtp://", "smtps://", "file://"]
+            .iter()
+            .any(|s| smtp_url.starts_with(s));
+        if !scheme_ok {
+            return Err(malformed("SMTP_URL", "expected smtp://, smtps:// or file://"));
+        }
+        let mailbox = |var: &'static str, v: &str| v.parse::<Mailbox>().map_err(|e| malformed(var, e));
+        Ok(Self {
+            smtp_url: SecretString::from(smtp_url.to_owned()),
+            from: mailbox("EMAIL_FROM", env.required("EMAIL_FROM")?)?,
+            reply_to: env
+                .get("EMAIL_REPLY_TO")
+                .map(|v| mailbox("EMAIL_REPLY_TO", v))
+                .transpose()?,
+            brand_name: env
+                .get("BRAND_NAME")
+                .unwrap_or("Your mobile provider")
+                .to_owned(),
+            support_url: env
+                .get("SUPPORT_URL")
+                .map(|u| parse_http_url("SUPPORT_URL", u))
+                .transpose()?,
+            public_base_url: env
+                .get("PUBLIC_BASE_URL")
+                .map(|u| parse_http_url("PUBLIC_BASE_URL", u))
+                .transpose()?,
+        })
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct WorkerSettings {
+    pub concurrency: usize,
+    pub max_attempts: i32,
+    /// How long a claim stays valid; a worker that dies loses its deliveries after this.
+    pub lease: Duration,
+    /// First retry delay; doubles each attempt up to `backoff_max`, with jitter.
+    pub backoff_base: Duration,
+    pub backoff_max: Duration,
+    /// How often to look for due retries when no notification arrives.
+    pub poll_interval: Duration,
+}
+
+impl WorkerSettings {
+    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        let concurrency: usize = env.parsed("WORKER_CONCURRENCY", 16)?;
+        if concurrency == 0 || concurrency > 1024 {
+            return Err(malformed("WORKER_CONCURRENCY", "must be 1 to 1024"));
+        }
+        let max_attempts: i32 = env.parsed("DELIVERY_MAX_ATTEMPTS", 10)?;
+        if !(1..=100).contains(&max_attempts) {
+            return Err(malformed("DELIVERY_MAX_ATTEMPTS", "must be 1 to 100"));
+        }
+        Ok(Self {
+            concurrency,
+            max_attempts,
+            ..Self::default()
+        })
+    }
+}
+
+impl Default for WorkerSettings {
+    fn default() -> Self {
+        Self {
+            concurrency: 16,
+            max_attempts: 10,
+            lease: Duration::from_secs(120),
+            backoff_base: Duration::from_secs(30),
+            backoff_max: Duration::from_secs(3600),
+            poll_interval: Duration::from_secs(1),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Json,
+    Pretty,
+}
+
+impl LogFormat {
+    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        match env.get("LOG_FORMAT").unwrap_or("json") {
+            "json" => Ok(Self::Json),
+            "pretty" => Ok(Self::Pretty),
+            other => Err(malformed("LOG_FORMAT", format!("{other:?} is not json or pretty"))),
+        }
+    }
+}
+
+fn parse_http_url(var: &'static str, v: &str) -> Result<Url, ConfigError> {
+    let url = Url::parse(v).map_err(|e| malformed(var, e))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        return Err(malformed(var, "expected an http(s) URL"));
+    }
+    Ok(url)
+}
+
+/// Everything `serve` needs; `worker` and `migrate` load only their parts.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub database: DatabaseSettings,
+    pub http: HttpSettings,
+    pub gigs: GigsSettings,
+    pub email: EmailSettings,
+    pub worker: WorkerSettings,
+}
+
+impl Settings {
+    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        Ok(Self {
+            database: DatabaseSettings::from_env(env)?,
+            http: HttpSettings::from_env(env)?,
+            gigs: GigsSettings::from_env(env)?,
+            email: EmailSettings::from_env(env)?,
+            worker: WorkerSettings::from_env(env)?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,74 @@
+//! The PostgreSQL pool: creating the database, applying embedded migrations, readiness.
+use std::str::FromStr;
+
+use anyhow::Context;
+use secrecy::ExposeSecret;
+use sqlx::{
+    PgPool, Postgres,
+    migrate::{MigrateDatabase, Migrator},
+    postgres::{PgConnectOptions, PgPoolOptions},
+};
+
+use crate::config::DatabaseSettings;
+
+pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
+
+pub fn connect_options(settings: &DatabaseSettings) -> anyhow::Result<PgConnectOptions> {
+    let options = PgConnectOptions::from_str(settings.url.expose_secret())
+        .context("DATABASE_URL is not a valid PostgreSQL URL")?;
+    // A 2xx promises the event is on disk, whatever the server's default says.
+    Ok(options
+        .options([("synchronous_commit", "on")])
+        .application_name("esim-courier"))
+}
+
+/// A pool that connects on first use, so the process starts even while PostgreSQL is down.
+pub fn lazy_pool(settings: &DatabaseSettings) -> anyhow::Result<PgPool> {
+    Ok(PgPoolOptions::new()
+        .max_connections(settings.max_connections)
+        .acquire_timeout(settings.acquire_timeout)
+        .connect_lazy_with(connect_options(settings)?))
+}
+
+/// Creates the database if it is missing, then applies every pending migration.
+pub async fn create_and_migrate(settings: &DatabaseSettings) -> anyhow::Result<()> {
+    let url = settings.url.expose_secret();
+    if !Postgres::database_exists(url)
+        .await
+        .context("cannot reach PostgreSQL at DATABASE_URL")?
+    {
+        if let Err(e) = Postgres::create_database(url).await {
+            // Another process may have created it at the same moment.
+            if !Postgres::database_exists(url).await.unwrap_or(false) {
+                return Err(e).context("cannot create the database");
+            }
+        }
+        tracing::info!("created the database");
+    }
+    let pool = PgPoolOptions::new()
+        .max_connections(1)
+        .connect_with(connect_options(settings)?)
+        .await
+        .context("cannot connect to the database")?;
+    migrate(&pool).await
+}
+
+pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
+    MIGRATOR
+        .run(pool)
+        .await
+        .context("cannot apply the database migrations")
+}
+
+/// Ready when PostgreSQL answers and the newest embedded migration is applied.
+pub async fn is_ready(pool: &PgPool) -> bool {
+    let Some(latest) = MIGRATOR.iter().map(|m| m.version).max() else {
+        return true;
+    };
+    let applied: Result<Option<i64>, _> = sqlx::query_scalar(
+        "SELECT max(version) FROM _sqlx_migrations WHERE success",
+    )
+    .fetch_one(pool)
+    .await;
+    matches!(applied, Ok(Some(v)) if v >= latest)
+}

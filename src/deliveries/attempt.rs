@@ -1,0 +1,126 @@
+//! One delivery attempt: resolve the user, fetch credentials, compose, send.
+use lettre::{Address, message::Mailbox};
+use secrecy::ExposeSecret;
+
+use super::queue::{Claimed, Resolved};
+use crate::{
+    domain::{LpaActivationCode, SimId, SubscriptionId, UserId},
+    email::{EmailComposer, Mailer, Recipient, SendError},
+    gigs::{GigsClient, GigsError},
+};
+
+/// Why an attempt did not send; reasons never carry credentials.
+#[derive(Debug)]
+pub enum AttemptError {
+    Skip(String),
+    Permanent(String),
+    Transient {
+        reason: String,
+        retry_after: Option<std::time::Duration>,
+    },
+}
+
+impl From<GigsError> for AttemptError {
+    fn from(e: GigsError) -> Self {
+        if e.is_permanent() {
+            Self::Permanent(e.to_string())
+        } else {
+            Self::Transient {
+                retry_after: e.retry_after(),
+                reason: e.to_string(),
+            }
+        }
+    }
+}
+
+impl From<SendError> for AttemptError {
+    fn from(e: SendError) -> Self {
+        match e {
+            SendError::Permanent(_) => Self::Permanent(e.to_string()),
+            SendError::Transient(_) => Self::Transient {
+                reason: e.to_string(),
+                retry_after: None,
+            },
+        }
+    }
+}
+
+pub struct Sent {
+    pub message_id: String,
+    pub locale: &'static str,
+}
+
+pub struct Attempt<'a> {
+    pub gigs: &'a GigsClient,
+    pub composer: &'a EmailComposer,
+    pub mailer: &'a Mailer,
+}
+
+impl Attempt<'_> {
+    pub async fn run(&self, c: &Claimed, resolved: &mut Resolved) -> Result<Sent, AttemptError> {
+        let sim = c
+            .sim_id
+            .as_deref()
+            .and_then(|s| SimId::parse(s).ok())
+            .ok_or_else(|| AttemptError::Skip("the delivery names no SIM".into()))?;
+        let user_id = self.user_id(c).await?;
+        resolved.user_id = Some(user_id.to_string());
+
+        let user = self.gigs.user(&user_id).await?;
+        let email = user
+            .email
+            .as_deref()
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+            .ok_or_else(|| AttemptError::Permanent("the Gigs user has no email address".into()))?;
+        resolved.recipient = Some(email.to_owned());
+        let address: Address = email.parse().map_err(|_| {
+            AttemptError::Permanent("the Gigs user's email address is not valid".into())
+        })?;
+
+        // Credentials are fetched last, once there is somewhere to send them.
+        let creds = self.gigs.sim_credentials(&sim).await?;
+        let code = creds
+            .activation_code
+            .as_ref()
+            .ok_or_else(|| AttemptError::Skip("Gigs has no credentials for this SIM".into()))?;
+        let lpa = LpaActivationCode::parse(code.expose_secret()).map_err(|_| {
+            AttemptError::Permanent("the activation code from Gigs is not an LPA:1 string".into())
+        })?;
+
+        let recipient = Recipient {
+            mailbox: Mailbox::new(user.full_name.clone(), address),
+            name: user.full_name.as_deref(),
+            preferred_locale: user.preferred_locale.as_deref(),
+        };
+        let composed = self
+            .composer
+            .compose(&c.id, &recipient, &lpa, &creds, None)
+            .map_err(|e| {
+                tracing::error!(error = %e, "composing the email failed");
+                AttemptError::Permanent("the email could not be composed".into())
+            })?;
+        self.mailer.send(composed.message).await?;
+        Ok(Sent {
+            message_id: composed.message_id,
+            locale: composed.locale,
+        })
+    }
+
+    /// The user from the delivery, or, for a SIM swap, from its subscription.
+    async fn user_id(&self, c: &Claimed) -> Result<UserId, AttemptError> {
+        if let Some(user) = c.user_id.as_deref().and_then(|u| UserId::parse(u).ok()) {
+            return Ok(user);
+        }
+        let sub = c
+            .subscription_id
+            .as_deref()
+            .and_then(|s| SubscriptionId::parse(s).ok())
+            .ok_or_else(|| AttemptError::Skip("the delivery names no user or subscription".into()))?;
+        let subscription = self.gigs.subscription(&sub).await?;
+        subscription
+            .user_id()
+            .and_then(|u| UserId::parse(u).ok())
+            .ok_or_else(|| AttemptError::Permanent("the Gigs subscription names no user".into()))
+    }
+}

@@ -1,0 +1,210 @@
+//! The worker: claims due deliveries, runs attempts concurrently, records outcomes.
+use std::{
+    collections::HashSet,
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use chrono::Utc;
+use sqlx::{PgPool, postgres::PgListener};
+use tokio::{sync::Semaphore, task::JoinSet};
+use tokio_util::sync::CancellationToken;
+
+use super::{
+    NOTIFY_CHANNEL,
+    attempt::{Attempt, AttemptError},
+    queue::{self, Claimed, Outcome, Resolved},
+    retry,
+};
+use crate::{
+    config::{EmailSettings, GigsSettings, Settings, WorkerSettings},
+    email::{EmailComposer, Mailer},
+    gigs::GigsClient,
+    telemetry::mask_email,
+};
+
+/// In-flight work may finish for this long after shutdown starts.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
+
+pub struct Worker {
+    pool: PgPool,
+    gigs: GigsClient,
+    composer: EmailComposer,
+    mailer: Mailer,
+    settings: WorkerSettings,
+    in_flight: Mutex<HashSet<String>>,
+}
+
+impl Worker {
+    pub fn new(settings: &Settings, pool: PgPool) -> anyhow::Result<Self> {
+        Self::from_parts(&settings.gigs, &settings.email, &settings.worker, pool)
+    }
+
+    pub fn from_parts(
+        gigs: &GigsSettings,
+        email: &EmailSettings,
+        worker: &WorkerSettings,
+        pool: PgPool,
+    ) -> anyhow::Result<Self> {
+        Ok(Self {
+            pool,
+            gigs: GigsClient::new(gigs)?,
+            composer: EmailComposer::new(email)?,
+            mailer: Mailer::new(email, worker.concurrency as u32)?,
+            settings: worker.clone(),
+            in_flight: Mutex::new(HashSet::new()),
+        })
+    }
+
+    /// Claims one batch of due deliveries and processes it to the end; returns how many.
+    /// Tests drive the queue with this instead of sleeping.
+    pub async fn process_due(&self) -> anyhow::Result<usize> {
+        let batch = queue::claim(&self.pool, self.settings.concurrency as i64, self.settings.lease).await?;
+        let n = batch.len();
+        futures_util::future::join_all(batch.into_iter().map(|c| self.process(c))).await;
+        Ok(n)
+    }
+
+    /// Runs until `cancel`, waking on new deliveries (LISTEN) and polling for retries.
+    pub async fn run(self: Arc<Self>, cancel: CancellationToken) {
+        let permits = Arc::new(Semaphore::new(self.settings.concurrency));
+        let mut tasks = JoinSet::new();
+        let mut listener = self.listen().await;
+        let mut listen_tried = Instant::now();
+        while !cancel.is_cancelled() {
+            let free = permits.available_permits();
+            if free > 0 {
+                match queue::claim(&self.pool, free as i64, self.settings.lease).await {
+                    Ok(batch) => {
+                        let full = batch.len() == free;
+                        for claimed in batch {
+                            let permit = permits.clone().try_acquire_owned().expect("a free permit");
+                            let me = self.clone();
+                            tasks.spawn(async move {
+                                me.process(claimed).await;
+                                drop(permit);
+                            });
+                        }
+                        if full {
+                            continue;
+                        }
+                    }
+                    Err(e) => tracing::warn!(error = %e, "claiming deliveries failed"),
+                }
+            }
+            if listener.is_none() && listen_tried.elapsed() > Duration::from_secs(10) {
+                listener = self.listen().await;
+                listen_tried = Instant::now();
+            }
+            tokio::select! {
+                _ = cancel.cancelled() => break,
+                Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
+                _ = notified(&mut listener, self.settings.poll_interval) => {}
+                _ = tokio::time::sleep(self.settings.poll_interval) => {}
+            }
+        }
+        self.drain(tasks).await;
+    }
+
+    async fn listen(&self) -> Option<PgListener> {
+        let mut listener = PgListener::connect_with(&self.pool).await.ok()?;
+        listener.listen(NOTIFY_CHANNEL).await.ok()?;
+        Some(listener)
+    }
+
+    /// Lets in-flight attempts finish within the grace period, then hands back the rest.
+    async fn drain(&self, mut tasks: JoinSet<()>) {
+        let deadline = tokio::time::sleep(SHUTDOWN_GRACE);
+        tokio::pin!(deadline);
+        loop {
+            tokio::select! {
+                next = tasks.join_next() => if next.is_none() { break },
+                _ = &mut deadline => {
+                    tasks.abort_all();
+                    while tasks.join_next().await.is_some() {}
+                    break;
+                }
+            }
+        }
+        let left: Vec<String> = self.in_flight.lock().expect("lock").drain().collect();
+        match queue::release(&self.pool, &left).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(released = n, "released unfinished deliveries"),
+            Err(e) => tracing::warn!(error = %e, "releasing leases failed; they expire on their own"),
+        }
+    }
+
+    #[tracing::instrument(skip_all, fields(delivery.id = %claimed.id, attempt = claimed.attempts))]
+    async fn process(&self, claimed: Claimed) {
+        self.in_flight.lock().expect("lock").insert(claimed.lease_token.clone());
+        let mut resolved = Resolved::default();
+        let (outcome, detail) = if claimed.attempts > self.settings.max_attempts {
+            let reason = format!("attempts exhausted ({}): the attempt kept being interrupted", claimed.attempts - 1);
+            (Outcome::Failed { reason: reason.clone() }, reason)
+        } else {
+            let attempt = Attempt {
+                gigs: &self.gigs,
+                composer: &self.composer,
+                mailer: &self.mailer,
+            };
+            let result = attempt.run(&claimed, &mut resolved).await;
+            self.outcome(&claimed, result.map(|s| (s.message_id, s.locale)), &resolved)
+        };
+        match queue::finish(&self.pool, &claimed, &outcome, &resolved, &detail).await {
+            Ok(true) => {}
+            Ok(false) => tracing::warn!("the lease ran out before the outcome was recorded"),
+            // The lease runs out and another attempt follows: at-least-once.
+            Err(e) => tracing::error!(error = %e, "recording the outcome failed"),
+        }
+        self.in_flight.lock().expect("lock").remove(&claimed.lease_token);
+    }
+
+    fn outcome(
+        &self,
+        claimed: &Claimed,
+        result: Result<(String, &'static str), AttemptError>,
+        resolved: &Resolved,
+    ) -> (Outcome, String) {
+        let to = resolved.recipient.as_deref().map(mask_email).unwrap_or_default();
+        match result {
+            Ok((message_id, locale)) => {
+                tracing::info!(recipient = %to, locale, "delivered");
+                let detail = format!("accepted by the mail server for {to} (locale {locale})");
+                (Outcome::Delivered { message_id }, detail)
+            }
+            Err(AttemptError::Skip(reason)) => {
+                tracing::info!(reason, "skipped");
+                (Outcome::Skipped { reason: reason.clone() }, reason)
+            }
+            Err(AttemptError::Permanent(reason)) => {
+                tracing::warn!(reason, "failed");
+                (Outcome::Failed { reason: reason.clone() }, reason)
+            }
+            Err(AttemptError::Transient { reason, .. }) if claimed.attempts >= self.settings.max_attempts => {
+                tracing::warn!(reason, "failed: attempts exhausted");
+                let reason = format!("attempts exhausted ({}): {reason}", claimed.attempts);
+                (Outcome::Failed { reason: reason.clone() }, reason)
+            }
+            Err(AttemptError::Transient { reason, retry_after }) => {
+                let s = &self.settings;
+                let delay = retry::next_delay(claimed.attempts, s.backoff_base, s.backoff_max, retry_after);
+                let at = Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default();
+                tracing::info!(reason, retry_in_s = delay.as_secs_f64(), "will retry");
+                let detail = format!("{reason}; next attempt at {}", at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+                (Outcome::Retry { reason, at }, detail)
+            }
+        }
+    }
+}
+
+/// Resolves when a notification arrives; without a listener, never (polling covers it).
+async fn notified(listener: &mut Option<PgListener>, backoff: Duration) {
+    match listener {
+        Some(l) => {
+            if l.recv().await.is_err() {
+                tokio::time::sleep(backoff).await;
+            }
+        }
+        None => std::future::pending().await,
+    }
+}

@@ -1,0 +1,8 @@
+//! Validated types shared across the service's edges.
+mod ids;
+mod lpa;
+mod status;
+
+pub use ids::{DeliveryId, InvalidId, ProjectId, SimId, SubscriptionId, UserId};
+pub use lpa::{InvalidLpa, LpaActivationCode};
+pub use status::{DeliveryStatus, UnknownStatus};

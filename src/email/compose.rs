@@ -1,0 +1,96 @@
+//! Builds the MIME message: text and HTML alternatives, the QR code inline by Content-ID.
+use lettre::{
+    Message,
+    message::{Attachment, Mailbox, MultiPart, SinglePart, header::ContentType},
+};
+use secrecy::ExposeSecret;
+
+use super::{EmailContext, Templates, locale_for, qr_png};
+use crate::{config::EmailSettings, domain::LpaActivationCode, gigs::SimCredentials};
+
+const QR_CID: &str = "esim-qr@esim-courier";
+
+/// Who gets the email, as Gigs knows them at send time.
+pub struct Recipient<'a> {
+    pub mailbox: Mailbox,
+    pub name: Option<&'a str>,
+    pub preferred_locale: Option<&'a str>,
+}
+
+pub struct Composed {
+    pub message: Message,
+    pub message_id: String,
+    pub locale: &'static str,
+}
+
+pub struct EmailComposer {
+    templates: Templates,
+    settings: EmailSettings,
+    message_id_domain: String,
+}
+
+impl EmailComposer {
+    pub fn new(settings: &EmailSettings) -> anyhow::Result<Self> {
+        Ok(Self {
+            templates: Templates::new()?,
+            message_id_domain: settings.from.email.domain().to_owned(),
+            settings: settings.clone(),
+        })
+    }
+
+    /// `<dlv_…@sender-domain>`: a retry of the same delivery carries the same id, so
+    /// receiving servers and clients can tell a repeat from a new message.
+    pub fn message_id(&self, delivery_id: &str) -> String {
+        format!("<{delivery_id}@{}>", self.message_id_domain)
+    }
+
+    pub fn compose(
+        &self,
+        delivery_id: &str,
+        to: &Recipient<'_>,
+        lpa: &LpaActivationCode,
+        creds: &SimCredentials,
+        install_link: Option<&str>,
+    ) -> anyhow::Result<Composed> {
+        let locale = locale_for(to.preferred_locale);
+        let support_url = self.settings.support_url.as_ref().map(|u| u.as_str());
+        let rendered = self.templates.render(&EmailContext {
+            locale,
+            brand: &self.settings.brand_name,
+            support_url,
+            name: to.name.filter(|n| !n.trim().is_empty()),
+            install_link,
+            ios_url: creds.ios_install_url.as_ref().map(|u| u.expose_secret()),
+            android_url: creds.android_install_url.as_ref().map(|u| u.expose_secret()),
+            smdp: lpa.smdp_address(),
+            matching_id: lpa.matching_id(),
+            qr_cid: QR_CID,
+        })?;
+        let png = qr_png(lpa.expose())?;
+        let message_id = self.message_id(delivery_id);
+        let mut builder = Message::builder()
+            .from(self.settings.from.clone())
+            .to(to.mailbox.clone())
+            .subject(rendered.subject)
+            .message_id(Some(message_id.clone()));
+        if let Some(reply_to) = &self.settings.reply_to {
+            builder = builder.reply_to(reply_to.clone());
+        }
+        let related = MultiPart::related()
+            .singlepart(SinglePart::html(rendered.html))
+            .singlepart(
+                Attachment::new_inline(QR_CID.to_owned())
+                    .body(png, ContentType::parse("image/png")?),
+            );
+        let message = builder.multipart(
+            MultiPart::alternative()
+                .singlepart(SinglePart::plain(rendered.text))
+                .multipart(related),
+        )?;
+        Ok(Composed {
+            message,
+            message_id,
+            locale,
+        })
+    }
+}

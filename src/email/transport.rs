@@ -1,0 +1,60 @@
+//! Sends messages over pooled async SMTP, or writes `.eml` files for local trials.
+use std::time::Duration;
+
+use lettre::{
+    AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
+    transport::smtp::PoolConfig,
+};
+use secrecy::ExposeSecret;
+
+use crate::config::EmailSettings;
+
+#[derive(Clone)]
+pub enum Mailer {
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    File(AsyncFileTransport<Tokio1Executor>),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SendError {
+    /// The server refused for good (5xx): another try sends nothing new.
+    #[error("the mail server refused the message: {0}")]
+    Permanent(String),
+    /// Connection trouble, timeouts, 4xx: try later.
+    #[error("the mail server is unavailable: {0}")]
+    Transient(String),
+}
+
+impl Mailer {
+    pub fn new(settings: &EmailSettings, pool_size: u32) -> anyhow::Result<Self> {
+        let url = settings.smtp_url.expose_secret();
+        if let Some(dir) = url.strip_prefix("file://") {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| anyhow::anyhow!("cannot create the mail folder {dir}: {e}"))?;
+            return Ok(Self::File(AsyncFileTransport::new(dir)));
+        }
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+            .map_err(|_| anyhow::anyhow!("SMTP_URL is not a valid SMTP URL"))?
+            .timeout(Some(Duration::from_secs(30)))
+            .pool_config(PoolConfig::new().max_size(pool_size.max(1)))
+            .build();
+        Ok(Self::Smtp(transport))
+    }
+
+    pub async fn send(&self, message: Message) -> Result<(), SendError> {
+        match self {
+            Self::Smtp(smtp) => smtp.send(message).await.map(|_| ()).map_err(|e| {
+                if e.is_permanent() {
+                    SendError::Permanent(e.to_string())
+                } else {
+                    SendError::Transient(e.to_string())
+                }
+            }),
+            Self::File(file) => file
+                .send(message)
+                .await
+                .map(|_| ())
+                .map_err(|e| SendError::Transient(e.to_string())),
+        }
+    }
+}

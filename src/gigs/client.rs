@@ -1,0 +1,166 @@
+//! HTTP calls to the Gigs API with timeouts, bearer auth and error classification.
+use std::time::{Duration, Instant};
+
+use reqwest::{StatusCode, header};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, de::DeserializeOwned};
+use url::Url;
+
+use super::{GigsError, SimCredentials, Subscription, User};
+use crate::{
+    config::GigsSettings,
+    domain::{ProjectId, SimId, SubscriptionId, UserId},
+};
+
+#[derive(Clone)]
+pub struct GigsClient {
+    http: reqwest::Client,
+    base: Url,
+    project: ProjectId,
+    api_key: SecretString,
+}
+
+/// Gigs' error body; only `type` and `code` are kept, as they carry no user data.
+#[derive(Deserialize)]
+struct ApiErrorBody {
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    code: Option<String>,
+}
+
+impl GigsClient {
+    pub fn new(settings: &GigsSettings) -> anyhow::Result<Self> {
+        let http = reqwest::Client::builder()
+            .timeout(settings.timeout)
+            .connect_timeout(Duration::from_secs(5))
+            .user_agent(concat!("esim-courier/", env!("CARGO_PKG_VERSION")))
+            .build()?;
+        let mut base = settings.api_url.clone();
+        if !base.path().ends_with('/') {
+            base.set_path(&format!("{}/", base.path()));
+        }
+        Ok(Self {
+            http,
+            base,
+            project: settings.project.clone(),
+            api_key: settings.api_key.clone(),
+        })
+    }
+
+    pub async fn user(&self, user: &UserId) -> Result<User, GigsError> {
+        self.get("fetch user", &format!("users/{user}")).await
+    }
+
+    pub async fn subscription(&self, sub: &SubscriptionId) -> Result<Subscription, GigsError> {
+        self.get("fetch subscription", &format!("subscriptions/{sub}"))
+            .await
+    }
+
+    pub async fn sim_credentials(&self, sim: &SimId) -> Result<SimCredentials, GigsError> {
+        self.get("fetch SIM credentials", &format!("sims/{sim}/credentials"))
+            .await
+    }
+
+    async fn get<T: DeserializeOwned>(&self, what: &'static str, path: &str) -> Result<T, GigsError> {
+        // Ids were validated as URL-safe, so joining cannot escape the project.
+        let url = self
+            .base
+            .join(&format!("projects/{}/{path}", self.project))
+            .map_err(|e| transient(what, e.to_string(), None))?;
+        let started = Instant::now();
+        let response = self
+            .http
+            .get(url)
+            .bearer_auth(self.api_key.expose_secret())
+            .header(header::ACCEPT, "application/json")
+            .send()
+            .await
+            .map_err(|e| transient(what, describe(&e), None))?;
+        let status = response.status();
+        tracing::debug!(what, status = status.as_u16(), elapsed_ms = started.elapsed().as_millis() as u64, "gigs call");
+        if status.is_success() {
+            // A body that does not parse says nothing about the next try; retry it.
+            return response
+                .json::<T>()
+                .await
+                .map_err(|_| transient(what, "Gigs sent a response that did not parse".into(), None));
+        }
+        let retry_after = retry_after(response.headers());
+        if is_transient(status) {
+            return Err(transient(what, format!("Gigs answered {status}"), retry_after));
+        }
+        let body: Option<ApiErrorBody> = response.json().await.ok();
+        let detail = body
+            .map(|b| {
+                let parts: Vec<String> = [b.kind, b.code].into_iter().flatten().collect();
+                if parts.is_empty() { String::new() } else { format!(" ({})", parts.join("/")) }
+            })
+            .unwrap_or_default();
+        Err(GigsError::Permanent {
+            what,
+            status: status.as_u16(),
+            detail,
+        })
+    }
+}
+
+fn transient(what: &'static str, cause: String, retry_after: Option<Duration>) -> GigsError {
+    GigsError::Transient {
+        what,
+        cause,
+        retry_after,
+    }
+}
+
+fn is_transient(status: StatusCode) -> bool {
+    status == StatusCode::REQUEST_TIMEOUT
+        || status == StatusCode::TOO_MANY_REQUESTS
+        || status.is_server_error()
+}
+
+fn describe(e: &reqwest::Error) -> String {
+    if e.is_timeout() {
+        "Gigs did not answer in time".into()
+    } else if e.is_connect() {
+        "cannot connect to Gigs".into()
+    } else {
+        "the request to Gigs failed".into()
+    }
+}
+
+/// `Retry-After` as seconds or an HTTP date.
+fn retry_after(headers: &header::HeaderMap) -> Option<Duration> {
+    let value = headers.get(header::RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+    let wait = at.with_timezone(&chrono::Utc) - chrono::Utc::now();
+    Some(wait.to_std().unwrap_or(Duration::ZERO))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_reads_seconds_and_dates() {
+        let mut h = header::HeaderMap::new();
+        h.insert(header::RETRY_AFTER, "7".parse().unwrap());
+        assert_eq!(retry_after(&h), Some(Duration::from_secs(7)));
+        h.insert(header::RETRY_AFTER, "Wed, 21 Oct 2015 07:28:00 GMT".parse().unwrap());
+        assert_eq!(retry_after(&h), Some(Duration::ZERO));
+        h.insert(header::RETRY_AFTER, "soon".parse().unwrap());
+        assert_eq!(retry_after(&h), None);
+    }
+
+    #[test]
+    fn only_timeouts_throttling_and_server_errors_are_transient() {
+        for s in [408, 429, 500, 502, 503, 504] {
+            assert!(is_transient(StatusCode::from_u16(s).unwrap()), "{s}");
+        }
+        for s in [400, 401, 403, 404, 409, 422] {
+            assert!(!is_transient(StatusCode::from_u16(s).unwrap()), "{s}");
+        }
+    }
+}

@@ -1,0 +1,133 @@
+//! Builds the application: pool, migrations, HTTP server and worker, for `main` and tests.
+use std::{net::TcpListener, sync::Arc};
+
+use actix_web::{App, HttpServer, dev::Server, error::QueryPayloadError, web};
+use anyhow::Context;
+use sqlx::PgPool;
+use tokio_util::sync::CancellationToken;
+use tracing_actix_web::TracingLogger;
+
+use crate::{
+    api::{self, ApiError, StatusTokens},
+    config::Settings,
+    db,
+    deliveries::Worker,
+    webhooks::{self, IngestPolicy, WebhookVerifier},
+};
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    pool: PgPool,
+    worker: Option<Arc<Worker>>,
+    cancel: CancellationToken,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct RunOptions {
+    /// Run the background worker loop (off in tests that drive the worker by hand).
+    pub spawn_worker: bool,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        Self { spawn_worker: true }
+    }
+}
+
+impl Application {
+    /// Creates and migrates the database, then binds `LISTEN_ADDR`.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        db::create_and_migrate(&settings.database).await?;
+        let pool = db::lazy_pool(&settings.database)?;
+        let listener = TcpListener::bind(&settings.http.listen_addr)
+            .with_context(|| format!("cannot listen on {}", settings.http.listen_addr))?;
+        Self::build_with(settings, pool, listener, RunOptions::default())
+    }
+
+    /// Uses a pool and listener made by the caller: tests bind port 0.
+    pub fn build_with(
+        settings: Settings,
+        pool: PgPool,
+        listener: TcpListener,
+        options: RunOptions,
+    ) -> anyhow::Result<Self> {
+        let port = listener.local_addr()?.port();
+        let cancel = CancellationToken::new();
+        let worker = options
+            .spawn_worker
+            .then(|| Worker::new(&settings, pool.clone()).map(Arc::new))
+            .transpose()?;
+        let server = http_server(&settings, pool.clone(), listener)?;
+        Ok(Self {
+            port,
+            server,
+            pool,
+            worker,
+            cancel,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// Serves until the server stops (SIGINT/SIGTERM), then stops the worker.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let worker = self.worker.map(|w| {
+            let cancel = self.cancel.clone();
+            tokio::spawn(async move { w.run(cancel).await })
+        });
+        let served = self.server.await;
+        self.cancel.cancel();
+        if let Some(worker) = worker {
+            worker.await.context("the worker task panicked")?;
+        }
+        served.context("the HTTP server failed")
+    }
+}
+
+fn http_server(settings: &Settings, pool: PgPool, listener: TcpListener) -> anyhow::Result<Server> {
+    let verifier = web::Data::new(WebhookVerifier::new(
+        settings.http.webhook_secrets.clone(),
+        settings.http.webhook_tolerance,
+    ));
+    let policy = web::Data::new(IngestPolicy {
+        project: settings.gigs.project.clone(),
+        trigger_events: settings.http.trigger_events.clone(),
+    });
+    let tokens = web::Data::new(StatusTokens::new(&settings.http.status_api_tokens));
+    let pool = web::Data::new(pool);
+    let server = HttpServer::new(move || {
+        App::new()
+            .wrap(TracingLogger::default())
+            .app_data(verifier.clone())
+            .app_data(policy.clone())
+            .app_data(tokens.clone())
+            .app_data(pool.clone())
+            .app_data(web::QueryConfig::default().error_handler(query_error))
+            .app_data(web::PathConfig::default().error_handler(|_, _| ApiError::NotFound("not found").into()))
+            .route("/webhooks/gigs", web::post().to(webhooks::receive_webhook))
+            .route("/deliveries", web::get().to(api::list_deliveries))
+            .route("/deliveries/{id}", web::get().to(api::get_delivery))
+            .route("/deliveries/{id}/resend", web::post().to(api::resend_delivery))
+            .route("/healthz", web::get().to(api::healthz))
+            .route("/readyz", web::get().to(api::readyz))
+            .default_service(web::to(not_found))
+    })
+    .listen(listener)?
+    .run();
+    Ok(server)
+}
+
+fn query_error(e: QueryPayloadError, _: &actix_web::HttpRequest) -> actix_web::Error {
+    ApiError::BadRequest(format!("invalid query: {e}")).into()
+}
+
+async fn not_found() -> Result<actix_web::HttpResponse, ApiError> {
+    Err(ApiError::NotFound("no such route"))
+}

@@ -1,0 +1,10 @@
+//! The front door: verify Gigs webhooks, parse them leniently, record them durably.
+mod event;
+mod ingest;
+mod route;
+mod verify;
+
+pub use event::{DeliveryPlan, GigsEvent, InvalidEvent, plan_delivery};
+pub use ingest::{IngestKind, IngestOutcome, IngestPolicy, ingest};
+pub use route::{MAX_BODY_BYTES, WebhookError, receive_webhook};
+pub use verify::{InvalidSecret, VerifyError, WebhookSecret, WebhookVerifier, sign};

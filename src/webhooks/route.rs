@@ -1,0 +1,125 @@
+//! `POST /webhooks/gigs`: size limit, signature, parse, record, answer.
+use actix_web::{HttpRequest, HttpResponse, ResponseError, http::StatusCode, web};
+use futures_util::StreamExt;
+use serde_json::json;
+use sqlx::PgPool;
+
+use super::{
+    GigsEvent, IngestPolicy, InvalidEvent, VerifyError, WebhookVerifier,
+    ingest::{IngestKind, ingest},
+};
+use crate::api::{error::is_unavailable, error_response};
+
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+#[derive(Debug, thiserror::Error)]
+pub enum WebhookError {
+    #[error("the body is larger than 1 MiB")]
+    TooLarge,
+    #[error("the request body could not be read")]
+    BodyRead,
+    #[error(transparent)]
+    Verify(#[from] VerifyError),
+    #[error(transparent)]
+    Payload(#[from] InvalidEvent),
+    #[error("the event could not be recorded; retry later")]
+    Unavailable(#[source] sqlx::Error),
+}
+
+impl ResponseError for WebhookError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::BodyRead | Self::Payload(_) => StatusCode::BAD_REQUEST,
+            Self::Verify(e) if e.is_authentication_failure() => StatusCode::UNAUTHORIZED,
+            Self::Verify(_) => StatusCode::BAD_REQUEST,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let kind = match self {
+            Self::TooLarge => "payloadTooLarge",
+            Self::BodyRead => "invalidRequest",
+            Self::Verify(e) if e.is_authentication_failure() => "invalidSignature",
+            Self::Verify(_) => "invalidHeaders",
+            Self::Payload(_) => "invalidPayload",
+            Self::Unavailable(_) => "serviceUnavailable",
+        };
+        error_response(self.status_code(), kind, &self.to_string())
+    }
+}
+
+async fn read_body(req: &HttpRequest, mut payload: web::Payload) -> Result<Vec<u8>, WebhookError> {
+    let declared = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
+        return Err(WebhookError::TooLarge);
+    }
+    let mut body = Vec::with_capacity(declared.unwrap_or(4096).min(MAX_BODY_BYTES));
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|_| WebhookError::BodyRead)?;
+        if body.len() + chunk.len() > MAX_BODY_BYTES {
+            return Err(WebhookError::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+#[tracing::instrument(skip_all, fields(webhook.id, event.id, event.type, outcome))]
+pub async fn receive_webhook(
+    req: HttpRequest,
+    payload: web::Payload,
+    verifier: web::Data<WebhookVerifier>,
+    policy: web::Data<IngestPolicy>,
+    pool: web::Data<PgPool>,
+) -> Result<HttpResponse, WebhookError> {
+    let span = tracing::Span::current();
+    let result = handle(&req, payload, &verifier, &policy, &pool).await;
+    match &result {
+        Ok(kind) => span.record("outcome", format!("{kind:?}").to_lowercase()),
+        Err(e) => {
+            tracing::warn!(error = %e, "webhook refused");
+            span.record("outcome", "rejected")
+        }
+    };
+    let (kind, delivery) = result?;
+    Ok(HttpResponse::Ok().json(json!({
+        "received": true,
+        "duplicate": kind == IngestKind::Duplicate,
+        "delivery": delivery,
+    })))
+}
+
+async fn handle(
+    req: &HttpRequest,
+    payload: web::Payload,
+    verifier: &WebhookVerifier,
+    policy: &IngestPolicy,
+    pool: &PgPool,
+) -> Result<(IngestKind, Option<String>), WebhookError> {
+    let body = read_body(req, payload).await?;
+    let now = chrono::Utc::now().timestamp();
+    let headers = req.headers();
+    let webhook_id = verifier.verify(|name| headers.get(name)?.to_str().ok(), &body, now)?;
+    let span = tracing::Span::current();
+    span.record("webhook.id", webhook_id);
+    let event = GigsEvent::parse(&body)?;
+    span.record("event.id", event.id.as_str());
+    span.record("event.type", event.event_type.as_str());
+    // serde_json accepted the bytes, so they are UTF-8.
+    let raw = std::str::from_utf8(&body).map_err(|_| InvalidEvent::NotJson("not UTF-8".into()))?;
+    let outcome = ingest(pool, policy, webhook_id, &event, raw)
+        .await
+        .map_err(|e| {
+            if !is_unavailable(&e) {
+                tracing::error!(error = %e, "recording the webhook failed");
+            }
+            WebhookError::Unavailable(e)
+        })?;
+    Ok((outcome.kind, outcome.delivery))
+}
