@@ -15,7 +15,11 @@ use crate::{
 };
 
 #[derive(Debug, Parser)]
-#[command(name = "esim-courier", version, about = "Emails Gigs eSIM credentials to subscribers")]
+#[command(
+    name = "esim-courier",
+    version,
+    about = "Emails Gigs eSIM credentials to subscribers"
+)]
 pub struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -122,7 +126,9 @@ async fn run(command: Command, env: &Env) -> Result<ExitCode, Failure> {
 }
 
 fn env_listen_addr(env: &Env) -> String {
-    env.value("LISTEN_ADDR").unwrap_or("0.0.0.0:8080").to_owned()
+    env.value("LISTEN_ADDR")
+        .unwrap_or("0.0.0.0:8080")
+        .to_owned()
 }
 
 async fn healthcheck(base: &str) -> ExitCode {

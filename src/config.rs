@@ -187,9 +187,13 @@ impl EmailSettings {
             .iter()
             .any(|s| smtp_url.starts_with(s));
         if !scheme_ok {
-            return Err(malformed("SMTP_URL", "expected smtp://, smtps:// or file://"));
+            return Err(malformed(
+                "SMTP_URL",
+                "expected smtp://, smtps:// or file://",
+            ));
         }
-        let mailbox = |var: &'static str, v: &str| v.parse::<Mailbox>().map_err(|e| malformed(var, e));
+        let mailbox =
+            |var: &'static str, v: &str| v.parse::<Mailbox>().map_err(|e| malformed(var, e));
         Ok(Self {
             smtp_url: SecretString::from(smtp_url.to_owned()),
             from: mailbox("EMAIL_FROM", env.required("EMAIL_FROM")?)?,
@@ -268,7 +272,10 @@ impl LogFormat {
         match env.get("LOG_FORMAT").unwrap_or("json") {
             "json" => Ok(Self::Json),
             "pretty" => Ok(Self::Pretty),
-            other => Err(malformed("LOG_FORMAT", format!("{other:?} is not json or pretty"))),
+            other => Err(malformed(
+                "LOG_FORMAT",
+                format!("{other:?} is not json or pretty"),
+            )),
         }
     }
 }

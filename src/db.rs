@@ -65,10 +65,9 @@ pub async fn is_ready(pool: &PgPool) -> bool {
     let Some(latest) = MIGRATOR.iter().map(|m| m.version).max() else {
         return true;
     };
-    let applied: Result<Option<i64>, _> = sqlx::query_scalar(
-        "SELECT max(version) FROM _sqlx_migrations WHERE success",
-    )
-    .fetch_one(pool)
-    .await;
+    let applied: Result<Option<i64>, _> =
+        sqlx::query_scalar("SELECT max(version) FROM _sqlx_migrations WHERE success")
+            .fetch_one(pool)
+            .await;
     matches!(applied, Ok(Some(v)) if v >= latest)
 }

@@ -110,11 +110,17 @@ fn http_server(settings: &Settings, pool: PgPool, listener: TcpListener) -> anyh
             .app_data(tokens.clone())
             .app_data(pool.clone())
             .app_data(web::QueryConfig::default().error_handler(query_error))
-            .app_data(web::PathConfig::default().error_handler(|_, _| ApiError::NotFound("not found").into()))
+            .app_data(
+                web::PathConfig::default()
+                    .error_handler(|_, _| ApiError::NotFound("not found").into()),
+            )
             .route("/webhooks/gigs", web::post().to(webhooks::receive_webhook))
             .route("/deliveries", web::get().to(api::list_deliveries))
             .route("/deliveries/{id}", web::get().to(api::get_delivery))
-            .route("/deliveries/{id}/resend", web::post().to(api::resend_delivery))
+            .route(
+                "/deliveries/{id}/resend",
+                web::post().to(api::resend_delivery),
+            )
             .route("/healthz", web::get().to(api::healthz))
             .route("/readyz", web::get().to(api::readyz))
             .default_service(web::to(not_found))

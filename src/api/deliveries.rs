@@ -92,7 +92,10 @@ pub async fn list_deliveries(
     let more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
     let more_items_after = more.then(|| rows.last().map(|r| r.id.clone())).flatten();
-    let items: Vec<DeliveryView> = rows.into_iter().map(|r| DeliveryView::new(r, None)).collect();
+    let items: Vec<DeliveryView> = rows
+        .into_iter()
+        .map(|r| DeliveryView::new(r, None))
+        .collect();
     Ok(HttpResponse::Ok().json(json!({
         "object": "list",
         "items": items,

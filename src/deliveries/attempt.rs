@@ -116,7 +116,9 @@ impl Attempt<'_> {
             .subscription_id
             .as_deref()
             .and_then(|s| SubscriptionId::parse(s).ok())
-            .ok_or_else(|| AttemptError::Skip("the delivery names no user or subscription".into()))?;
+            .ok_or_else(|| {
+                AttemptError::Skip("the delivery names no user or subscription".into())
+            })?;
         let subscription = self.gigs.subscription(&sub).await?;
         subscription
             .user_id()

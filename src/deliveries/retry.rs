@@ -18,7 +18,11 @@ pub fn next_delay(
     let jitter = rand::rng().random_range(0..=half.as_millis() as u64);
     let delay = half + Duration::from_millis(jitter);
     // Retry-After is honoured even past `max`, up to a day.
-    delay.max(retry_after.unwrap_or_default().min(Duration::from_secs(86_400)))
+    delay.max(
+        retry_after
+            .unwrap_or_default()
+            .min(Duration::from_secs(86_400)),
+    )
 }
 
 #[cfg(test)]
@@ -50,7 +54,12 @@ mod tests {
     fn never_comes_before_retry_after() {
         let d = next_delay(1, BASE, MAX, Some(Duration::from_secs(7200)));
         assert_eq!(d, Duration::from_secs(7200));
-        let d = next_delay(1, Duration::from_millis(10), MAX, Some(Duration::from_secs(5)));
+        let d = next_delay(
+            1,
+            Duration::from_millis(10),
+            MAX,
+            Some(Duration::from_secs(5)),
+        );
         assert_eq!(d, Duration::from_secs(5));
     }
 }

@@ -75,13 +75,11 @@ pub async fn automatic_for_sim(
     project: &str,
     sim: &str,
 ) -> sqlx::Result<Option<String>> {
-    sqlx::query_scalar(
-        "SELECT id FROM deliveries WHERE project = $1 AND sim_id = $2 AND automatic",
-    )
-    .bind(project)
-    .bind(sim)
-    .fetch_optional(conn)
-    .await
+    sqlx::query_scalar("SELECT id FROM deliveries WHERE project = $1 AND sim_id = $2 AND automatic")
+        .bind(project)
+        .bind(sim)
+        .fetch_optional(conn)
+        .await
 }
 
 pub async fn add_history(
@@ -150,7 +148,8 @@ pub async fn list(pool: &PgPool, f: &ListFilter, limit: i64) -> sqlx::Result<Vec
     ];
     for (column, value) in equals {
         if let Some(v) = value {
-            q.push(format_args!(" AND {column} = ")).push_bind(v.clone());
+            q.push(format_args!(" AND {column} = "))
+                .push_bind(v.clone());
         }
     }
     if let Some(email) = &f.email {

@@ -59,7 +59,12 @@ impl Worker {
     /// Claims one batch of due deliveries and processes it to the end; returns how many.
     /// Tests drive the queue with this instead of sleeping.
     pub async fn process_due(&self) -> anyhow::Result<usize> {
-        let batch = queue::claim(&self.pool, self.settings.concurrency as i64, self.settings.lease).await?;
+        let batch = queue::claim(
+            &self.pool,
+            self.settings.concurrency as i64,
+            self.settings.lease,
+        )
+        .await?;
         let n = batch.len();
         futures_util::future::join_all(batch.into_iter().map(|c| self.process(c))).await;
         Ok(n)
@@ -78,7 +83,8 @@ impl Worker {
                     Ok(batch) => {
                         let full = batch.len() == free;
                         for claimed in batch {
-                            let permit = permits.clone().try_acquire_owned().expect("a free permit");
+                            let permit =
+                                permits.clone().try_acquire_owned().expect("a free permit");
                             let me = self.clone();
                             tasks.spawn(async move {
                                 me.process(claimed).await;
@@ -130,17 +136,30 @@ impl Worker {
         match queue::release(&self.pool, &left).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(released = n, "released unfinished deliveries"),
-            Err(e) => tracing::warn!(error = %e, "releasing leases failed; they expire on their own"),
+            Err(e) => {
+                tracing::warn!(error = %e, "releasing leases failed; they expire on their own")
+            }
         }
     }
 
     #[tracing::instrument(skip_all, fields(delivery.id = %claimed.id, attempt = claimed.attempts))]
     async fn process(&self, claimed: Claimed) {
-        self.in_flight.lock().expect("lock").insert(claimed.lease_token.clone());
+        self.in_flight
+            .lock()
+            .expect("lock")
+            .insert(claimed.lease_token.clone());
         let mut resolved = Resolved::default();
         let (outcome, detail) = if claimed.attempts > self.settings.max_attempts {
-            let reason = format!("attempts exhausted ({}): the attempt kept being interrupted", claimed.attempts - 1);
-            (Outcome::Failed { reason: reason.clone() }, reason)
+            let reason = format!(
+                "attempts exhausted ({}): the attempt kept being interrupted",
+                claimed.attempts - 1
+            );
+            (
+                Outcome::Failed {
+                    reason: reason.clone(),
+                },
+                reason,
+            )
         } else {
             let attempt = Attempt {
                 gigs: &self.gigs,
@@ -148,7 +167,11 @@ impl Worker {
                 mailer: &self.mailer,
             };
             let result = attempt.run(&claimed, &mut resolved).await;
-            self.outcome(&claimed, result.map(|s| (s.message_id, s.locale)), &resolved)
+            self.outcome(
+                &claimed,
+                result.map(|s| (s.message_id, s.locale)),
+                &resolved,
+            )
         };
         match queue::finish(&self.pool, &claimed, &outcome, &resolved, &detail).await {
             Ok(true) => {}
@@ -156,7 +179,10 @@ impl Worker {
             // The lease runs out and another attempt follows: at-least-once.
             Err(e) => tracing::error!(error = %e, "recording the outcome failed"),
         }
-        self.in_flight.lock().expect("lock").remove(&claimed.lease_token);
+        self.in_flight
+            .lock()
+            .expect("lock")
+            .remove(&claimed.lease_token);
     }
 
     fn outcome(
@@ -165,7 +191,11 @@ impl Worker {
         result: Result<(String, &'static str), AttemptError>,
         resolved: &Resolved,
     ) -> (Outcome, String) {
-        let to = resolved.recipient.as_deref().map(mask_email).unwrap_or_default();
+        let to = resolved
+            .recipient
+            .as_deref()
+            .map(mask_email)
+            .unwrap_or_default();
         match result {
             Ok((message_id, locale)) => {
                 tracing::info!(recipient = %to, locale, "delivered");
@@ -174,23 +204,47 @@ impl Worker {
             }
             Err(AttemptError::Skip(reason)) => {
                 tracing::info!(reason, "skipped");
-                (Outcome::Skipped { reason: reason.clone() }, reason)
+                (
+                    Outcome::Skipped {
+                        reason: reason.clone(),
+                    },
+                    reason,
+                )
             }
             Err(AttemptError::Permanent(reason)) => {
                 tracing::warn!(reason, "failed");
-                (Outcome::Failed { reason: reason.clone() }, reason)
+                (
+                    Outcome::Failed {
+                        reason: reason.clone(),
+                    },
+                    reason,
+                )
             }
-            Err(AttemptError::Transient { reason, .. }) if claimed.attempts >= self.settings.max_attempts => {
+            Err(AttemptError::Transient { reason, .. })
+                if claimed.attempts >= self.settings.max_attempts =>
+            {
                 tracing::warn!(reason, "failed: attempts exhausted");
                 let reason = format!("attempts exhausted ({}): {reason}", claimed.attempts);
-                (Outcome::Failed { reason: reason.clone() }, reason)
+                (
+                    Outcome::Failed {
+                        reason: reason.clone(),
+                    },
+                    reason,
+                )
             }
-            Err(AttemptError::Transient { reason, retry_after }) => {
+            Err(AttemptError::Transient {
+                reason,
+                retry_after,
+            }) => {
                 let s = &self.settings;
-                let delay = retry::next_delay(claimed.attempts, s.backoff_base, s.backoff_max, retry_after);
+                let delay =
+                    retry::next_delay(claimed.attempts, s.backoff_base, s.backoff_max, retry_after);
                 let at = Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default();
                 tracing::info!(reason, retry_in_s = delay.as_secs_f64(), "will retry");
-                let detail = format!("{reason}; next attempt at {}", at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+                let detail = format!(
+                    "{reason}; next attempt at {}",
+                    at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                );
                 (Outcome::Retry { reason, at }, detail)
             }
         }

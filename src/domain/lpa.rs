@@ -73,8 +73,19 @@ mod tests {
 
     #[test]
     fn rejects_what_is_not_an_lpa_string() {
-        for bad in ["", "LPA:1$", "LPA:1$$code", "LPA:2$a$b", "smdp$code", "LPA:1$host"] {
-            assert_eq!(LpaActivationCode::parse(bad).unwrap_err(), InvalidLpa, "{bad:?}");
+        for bad in [
+            "",
+            "LPA:1$",
+            "LPA:1$$code",
+            "LPA:2$a$b",
+            "smdp$code",
+            "LPA:1$host",
+        ] {
+            assert_eq!(
+                LpaActivationCode::parse(bad).unwrap_err(),
+                InvalidLpa,
+                "{bad:?}"
+            );
         }
     }
 

@@ -61,7 +61,10 @@ impl EmailComposer {
             name: to.name.filter(|n| !n.trim().is_empty()),
             install_link,
             ios_url: creds.ios_install_url.as_ref().map(|u| u.expose_secret()),
-            android_url: creds.android_install_url.as_ref().map(|u| u.expose_secret()),
+            android_url: creds
+                .android_install_url
+                .as_ref()
+                .map(|u| u.expose_secret()),
             smdp: lpa.smdp_address(),
             matching_id: lpa.matching_id(),
             qr_cid: QR_CID,

@@ -90,18 +90,31 @@ impl Templates {
         let english: Vec<&String> = strings["en"].keys().collect();
         for (lang, map) in &strings {
             let keys: Vec<&String> = map.keys().collect();
-            anyhow::ensure!(keys == english, "locale {lang} does not have the English keys");
+            anyhow::ensure!(
+                keys == english,
+                "locale {lang} does not have the English keys"
+            );
         }
         Ok(Self { env, strings })
     }
 
     pub fn render(&self, c: &EmailContext<'_>) -> anyhow::Result<Rendered> {
         let t = with_brand(&self.strings[c.locale], c.brand);
-        let text_of = |key: &str| t.get(key).and_then(Value::as_str).unwrap_or_default().to_owned();
+        let text_of = |key: &str| {
+            t.get(key)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned()
+        };
         let steps_of = |key: &str| -> Vec<String> {
             t.get(key)
                 .and_then(Value::as_array)
-                .map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_owned)
+                        .collect()
+                })
                 .unwrap_or_default()
         };
         let mut platforms = Vec::new();
@@ -153,7 +166,10 @@ fn with_brand(strings: &Map<String, Value>, brand: &str) -> Map<String, Value> {
             other => other.clone(),
         }
     }
-    strings.iter().map(|(k, v)| (k.clone(), sub(v, brand))).collect()
+    strings
+        .iter()
+        .map(|(k, v)| (k.clone(), sub(v, brand)))
+        .collect()
 }
 
 #[cfg(test)]
@@ -193,7 +209,12 @@ mod tests {
     fn html_escapes_user_and_brand_text_but_text_part_does_not() {
         let t = Templates::new().unwrap();
         let r = t.render(&context("en", Some("<b>Jerry</b>"))).unwrap();
-        assert!(r.html.contains("&lt;b&gt;Jerry&lt;&#x2f;b&gt;") || r.html.contains("&lt;b&gt;Jerry&lt;/b&gt;"), "{}", r.html);
+        assert!(
+            r.html.contains("&lt;b&gt;Jerry&lt;&#x2f;b&gt;")
+                || r.html.contains("&lt;b&gt;Jerry&lt;/b&gt;"),
+            "{}",
+            r.html
+        );
         assert!(!r.html.contains("<b>Jerry</b>"));
         assert!(r.html.contains("Acme &lt;Mobile&gt;"));
         assert!(r.text.contains("Hi <b>Jerry</b>,"));
@@ -208,7 +229,10 @@ mod tests {
             for part in [&r.text, &r.html] {
                 assert!(part.contains("esimsetup.apple.com"), "{lang}");
                 assert!(part.contains("esimsetup.android.com"), "{lang}");
-                assert!(part.contains("smdp.example") && part.contains("ABC-123"), "{lang}");
+                assert!(
+                    part.contains("smdp.example") && part.contains("ABC-123"),
+                    "{lang}"
+                );
                 assert!(part.contains("https://acme.example/help"), "{lang}");
             }
             assert!(r.html.contains("src=\"cid:qr@test\""));

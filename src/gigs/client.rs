@@ -61,7 +61,11 @@ impl GigsClient {
             .await
     }
 
-    async fn get<T: DeserializeOwned>(&self, what: &'static str, path: &str) -> Result<T, GigsError> {
+    async fn get<T: DeserializeOwned>(
+        &self,
+        what: &'static str,
+        path: &str,
+    ) -> Result<T, GigsError> {
         // Ids were validated as URL-safe, so joining cannot escape the project.
         let url = self
             .base
@@ -77,23 +81,35 @@ impl GigsClient {
             .await
             .map_err(|e| transient(what, describe(&e), None))?;
         let status = response.status();
-        tracing::debug!(what, status = status.as_u16(), elapsed_ms = started.elapsed().as_millis() as u64, "gigs call");
+        tracing::debug!(
+            what,
+            status = status.as_u16(),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "gigs call"
+        );
         if status.is_success() {
             // A body that does not parse says nothing about the next try; retry it.
-            return response
-                .json::<T>()
-                .await
-                .map_err(|_| transient(what, "Gigs sent a response that did not parse".into(), None));
+            return response.json::<T>().await.map_err(|_| {
+                transient(what, "Gigs sent a response that did not parse".into(), None)
+            });
         }
         let retry_after = retry_after(response.headers());
         if is_transient(status) {
-            return Err(transient(what, format!("Gigs answered {status}"), retry_after));
+            return Err(transient(
+                what,
+                format!("Gigs answered {status}"),
+                retry_after,
+            ));
         }
         let body: Option<ApiErrorBody> = response.json().await.ok();
         let detail = body
             .map(|b| {
                 let parts: Vec<String> = [b.kind, b.code].into_iter().flatten().collect();
-                if parts.is_empty() { String::new() } else { format!(" ({})", parts.join("/")) }
+                if parts.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", parts.join("/"))
+                }
             })
             .unwrap_or_default();
         Err(GigsError::Permanent {
@@ -148,7 +164,10 @@ mod tests {
         let mut h = header::HeaderMap::new();
         h.insert(header::RETRY_AFTER, "7".parse().unwrap());
         assert_eq!(retry_after(&h), Some(Duration::from_secs(7)));
-        h.insert(header::RETRY_AFTER, "Wed, 21 Oct 2015 07:28:00 GMT".parse().unwrap());
+        h.insert(
+            header::RETRY_AFTER,
+            "Wed, 21 Oct 2015 07:28:00 GMT".parse().unwrap(),
+        );
         assert_eq!(retry_after(&h), Some(Duration::ZERO));
         h.insert(header::RETRY_AFTER, "soon".parse().unwrap());
         assert_eq!(retry_after(&h), None);

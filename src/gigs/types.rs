@@ -62,7 +62,10 @@ mod tests {
         let creds: SimCredentials = serde_json::from_str(json).unwrap();
         assert!(creds.activation_code.is_some());
         let shown = format!("{creds:?}");
-        assert!(!shown.contains("LPA") && !shown.contains("esimsetup"), "{shown}");
+        assert!(
+            !shown.contains("LPA") && !shown.contains("esimsetup"),
+            "{shown}"
+        );
     }
 
     #[test]

@@ -127,8 +127,10 @@ pub fn plan_delivery(event: &GigsEvent) -> DeliveryPlan {
 mod tests {
     use super::*;
 
-    const ACTIVATED: &str = include_str!("../../tests/fixtures/gigs/event.subscription.activated.json");
-    const CHANGE: &str = include_str!("../../tests/fixtures/gigs/event.subscriptionChange.applied.json");
+    const ACTIVATED: &str =
+        include_str!("../../tests/fixtures/gigs/event.subscription.activated.json");
+    const CHANGE: &str =
+        include_str!("../../tests/fixtures/gigs/event.subscriptionChange.applied.json");
 
     fn with_data(base: &str, f: impl FnOnce(&mut Value)) -> GigsEvent {
         let mut v: Value = serde_json::from_str(base).unwrap();
@@ -143,7 +145,10 @@ mod tests {
             panic!("expected a delivery")
         };
         assert_eq!(t.sim.unwrap().as_str(), "sim_0SNlurA049MEWV1BAAmWZULA4lf6");
-        assert_eq!(t.subscription.unwrap().as_str(), "sub_0SNlurA049MEWV2gSfSxi00xlPIi");
+        assert_eq!(
+            t.subscription.unwrap().as_str(),
+            "sub_0SNlurA049MEWV2gSfSxi00xlPIi"
+        );
         assert_eq!(t.user.unwrap().as_str(), "usr_0SNlurA049MEWV4OpCwsNyC9Kn2d");
         assert_eq!(t.recipient.as_deref(), Some("jerry@example.com"));
     }
@@ -155,14 +160,19 @@ mod tests {
             panic!("expected a delivery")
         };
         assert_eq!(t.sim.unwrap().as_str(), "sim_0SNlurA049MEWV9kQm2TzR8sWp1d");
-        assert_eq!(t.subscription.unwrap().as_str(), "sub_0SNlurA049MEWV2gSfSxi00xlPIi");
+        assert_eq!(
+            t.subscription.unwrap().as_str(),
+            "sub_0SNlurA049MEWV2gSfSxi00xlPIi"
+        );
         assert!(t.user.is_none());
     }
 
     #[test]
     fn psim_and_missing_sim_are_skipped_and_plan_changes_ignored() {
         let psim = with_data(ACTIVATED, |d| d["sim"]["type"] = "pSIM".into());
-        assert!(matches!(plan_delivery(&psim), DeliveryPlan::Skip { reason, .. } if reason.contains("pSIM")));
+        assert!(
+            matches!(plan_delivery(&psim), DeliveryPlan::Skip { reason, .. } if reason.contains("pSIM"))
+        );
         let no_sim = with_data(ACTIVATED, |d| d["sim"] = Value::Null);
         assert!(matches!(plan_delivery(&no_sim), DeliveryPlan::Skip { .. }));
         let plan_change = with_data(CHANGE, |d| d["sim"] = Value::Null);
@@ -173,11 +183,23 @@ mod tests {
     fn unknown_fields_are_fine_but_non_events_are_not() {
         let extra = br#"{"object":"event","id":"evt_1","type":"x.y","future":{"a":1}}"#;
         assert!(GigsEvent::parse(extra).is_ok());
-        assert!(matches!(GigsEvent::parse(b"[1,2]"), Err(InvalidEvent::NotJson(_))));
-        assert!(matches!(GigsEvent::parse(b"{\"id\":\"evt_1\"}"), Err(InvalidEvent::NotJson(_))));
+        assert!(matches!(
+            GigsEvent::parse(b"[1,2]"),
+            Err(InvalidEvent::NotJson(_))
+        ));
+        assert!(matches!(
+            GigsEvent::parse(b"{\"id\":\"evt_1\"}"),
+            Err(InvalidEvent::NotJson(_))
+        ));
         let not_event = br#"{"object":"user","id":"usr_1","type":"x"}"#;
-        assert_eq!(GigsEvent::parse(not_event).unwrap_err(), InvalidEvent::NotAnEvent);
+        assert_eq!(
+            GigsEvent::parse(not_event).unwrap_err(),
+            InvalidEvent::NotAnEvent
+        );
         let blank_id = br#"{"id":" ","type":"x"}"#;
-        assert_eq!(GigsEvent::parse(blank_id).unwrap_err(), InvalidEvent::MissingField("id"));
+        assert_eq!(
+            GigsEvent::parse(blank_id).unwrap_err(),
+            InvalidEvent::MissingField("id")
+        );
     }
 }

@@ -76,7 +76,15 @@ pub async fn ingest(
             delivery: None,
         },
         DeliveryPlan::Deliver(target) => {
-            record_delivery(&mut tx, policy, event, &target, DeliveryStatus::Pending, None).await?
+            record_delivery(
+                &mut tx,
+                policy,
+                event,
+                &target,
+                DeliveryStatus::Pending,
+                None,
+            )
+            .await?
         }
         DeliveryPlan::Skip { target, reason } => {
             let status = DeliveryStatus::Skipped;
@@ -95,14 +103,17 @@ pub async fn ingest(
 }
 
 fn decide(policy: &IngestPolicy, event: &GigsEvent) -> DeliveryPlan {
-    if !policy.trigger_events.iter().any(|t| *t == event.event_type) {
+    if !policy.trigger_events.contains(&event.event_type) {
         return DeliveryPlan::Ignore;
     }
     if let Some(project) = event.project.as_deref()
         && project != policy.project.as_str()
     {
         // The API key reaches one project only; another project's SIMs are not ours.
-        tracing::warn!(event.project = project, "trigger event for another project ignored");
+        tracing::warn!(
+            event.project = project,
+            "trigger event for another project ignored"
+        );
         return DeliveryPlan::Ignore;
     }
     plan_delivery(event)
@@ -149,10 +160,11 @@ async fn record_delivery(
             "{} {}: this SIM already has its automatic email; use resend for another",
             event.event_type, event.id
         );
-        let current = sqlx::query_scalar::<_, String>("SELECT status FROM deliveries WHERE id = $1")
-            .bind(existing)
-            .fetch_one(&mut *tx)
-            .await?;
+        let current =
+            sqlx::query_scalar::<_, String>("SELECT status FROM deliveries WHERE id = $1")
+                .bind(existing)
+                .fetch_one(&mut *tx)
+                .await?;
         let current = current.parse().unwrap_or(DeliveryStatus::Pending);
         store::add_history(tx, existing, current, &note).await?;
     }

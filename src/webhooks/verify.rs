@@ -126,9 +126,9 @@ impl WebhookVerifier {
             .filter_map(|b64| B64.decode(b64).ok());
         for candidate in candidates {
             // Every secret is compared, so timing does not tell which one matched.
-            let matched = expected
-                .iter()
-                .fold(0u8, |acc, e| acc | e.as_slice().ct_eq(&candidate).unwrap_u8());
+            let matched = expected.iter().fold(0u8, |acc, e| {
+                acc | e.as_slice().ct_eq(&candidate).unwrap_u8()
+            });
             if matched == 1 {
                 return Ok(id);
             }

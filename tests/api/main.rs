@@ -1,0 +1,11 @@
+//! Black-box tests: the real app on port 0, a fresh PostgreSQL database per test, a real
+//! SMTP server over TCP, and wiremock standing in for the Gigs API.
+mod cli;
+mod deliveries;
+mod helpers;
+mod logs;
+mod secrets;
+mod smtp;
+mod status;
+mod webhooks;
+mod workers;
