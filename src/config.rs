@@ -228,6 +228,9 @@ pub struct WorkerSettings {
     pub backoff_max: Duration,
     /// How often to look for due retries when no notification arrives.
     pub poll_interval: Duration,
+    /// At shutdown, how long in-flight deliveries may finish before their leases are
+    /// handed back.
+    pub shutdown_grace: Duration,
 }
 
 impl WorkerSettings {
@@ -243,6 +246,7 @@ impl WorkerSettings {
         Ok(Self {
             concurrency,
             max_attempts,
+            shutdown_grace: Duration::from_secs(env.parsed("SHUTDOWN_GRACE_SECS", 20)?),
             ..Self::default()
         })
     }
@@ -257,6 +261,7 @@ impl Default for WorkerSettings {
             backoff_base: Duration::from_secs(30),
             backoff_max: Duration::from_secs(3600),
             poll_interval: Duration::from_secs(1),
+            shutdown_grace: Duration::from_secs(20),
         }
     }
 }

@@ -12,6 +12,7 @@ use crate::{
     config::Settings,
     db,
     deliveries::Worker,
+    telemetry::Metrics,
     webhooks::{self, IngestPolicy, WebhookVerifier},
 };
 
@@ -19,6 +20,7 @@ pub struct Application {
     port: u16,
     server: Server,
     pool: PgPool,
+    metrics: Arc<Metrics>,
     worker: Option<Arc<Worker>>,
     cancel: CancellationToken,
 }
@@ -54,15 +56,17 @@ impl Application {
     ) -> anyhow::Result<Self> {
         let port = listener.local_addr()?.port();
         let cancel = CancellationToken::new();
+        let metrics = Arc::new(Metrics::new());
         let worker = options
             .spawn_worker
-            .then(|| Worker::new(&settings, pool.clone()).map(Arc::new))
+            .then(|| Worker::new(&settings, pool.clone(), metrics.clone()).map(Arc::new))
             .transpose()?;
-        let server = http_server(&settings, pool.clone(), listener)?;
+        let server = http_server(&settings, pool.clone(), metrics.clone(), listener)?;
         Ok(Self {
             port,
             server,
             pool,
+            metrics,
             worker,
             cancel,
         })
@@ -74,6 +78,11 @@ impl Application {
 
     pub fn pool(&self) -> &PgPool {
         &self.pool
+    }
+
+    /// Shared with workers a test builds, so their work shows in `/metrics`.
+    pub fn metrics(&self) -> Arc<Metrics> {
+        self.metrics.clone()
     }
 
     /// Serves until the server stops (SIGINT/SIGTERM), then stops the worker.
@@ -91,7 +100,12 @@ impl Application {
     }
 }
 
-fn http_server(settings: &Settings, pool: PgPool, listener: TcpListener) -> anyhow::Result<Server> {
+fn http_server(
+    settings: &Settings,
+    pool: PgPool,
+    metrics: Arc<Metrics>,
+    listener: TcpListener,
+) -> anyhow::Result<Server> {
     let verifier = web::Data::new(WebhookVerifier::new(
         settings.http.webhook_secrets.clone(),
         settings.http.webhook_tolerance,
@@ -102,6 +116,7 @@ fn http_server(settings: &Settings, pool: PgPool, listener: TcpListener) -> anyh
     });
     let tokens = web::Data::new(StatusTokens::new(&settings.http.status_api_tokens));
     let pool = web::Data::new(pool);
+    let metrics = web::Data::from(metrics);
     let server = HttpServer::new(move || {
         App::new()
             .wrap(TracingLogger::default())
@@ -109,6 +124,7 @@ fn http_server(settings: &Settings, pool: PgPool, listener: TcpListener) -> anyh
             .app_data(policy.clone())
             .app_data(tokens.clone())
             .app_data(pool.clone())
+            .app_data(metrics.clone())
             .app_data(web::QueryConfig::default().error_handler(query_error))
             .app_data(
                 web::PathConfig::default()
@@ -123,9 +139,13 @@ fn http_server(settings: &Settings, pool: PgPool, listener: TcpListener) -> anyh
             )
             .route("/healthz", web::get().to(api::healthz))
             .route("/readyz", web::get().to(api::readyz))
+            .route("/metrics", web::get().to(api::metrics))
+            .route("/openapi.json", web::get().to(api::openapi_json))
             .default_service(web::to(not_found))
     })
     .listen(listener)?
+    // In-flight requests get this long after SIGTERM; the worker drains after that.
+    .shutdown_timeout(10)
     .run();
     Ok(server)
 }

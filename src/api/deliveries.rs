@@ -1,13 +1,12 @@
 //! The status API: read deliveries and their history, and ask for a resend.
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
-use serde_json::json;
 use sqlx::PgPool;
 
-use super::{ApiError, StatusAuth};
+use super::{ApiError, StatusAuth, error::ErrorBody};
 use crate::{
     deliveries::{
-        DeliveryView,
+        DeliveryList, DeliveryView,
         store::{self, ListFilter},
     },
     domain::{DeliveryId, DeliveryStatus},
@@ -17,6 +16,17 @@ fn parse_id(raw: &str) -> Result<DeliveryId, ApiError> {
     DeliveryId::parse(raw).map_err(|_| ApiError::NotFound("no such delivery"))
 }
 
+/// One delivery, with its history.
+#[utoipa::path(
+    get, path = "/deliveries/{id}", tag = "deliveries",
+    params(("id" = String, Path, description = "Delivery id, `dlv_…`")),
+    responses(
+        (status = 200, description = "The delivery", body = DeliveryView),
+        (status = 401, description = "No valid bearer token", body = ErrorBody),
+        (status = 404, description = "No such delivery", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
 pub async fn get_delivery(
     _auth: StatusAuth,
     pool: web::Data<PgPool>,
@@ -30,22 +40,45 @@ pub async fn get_delivery(
     Ok(HttpResponse::Ok().json(DeliveryView::new(row, Some(history))))
 }
 
-#[derive(Debug, Deserialize)]
+/// Filters combine with AND; text is parsed here so a bad value gets a clear 400.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
+    /// Gigs SIM id.
     sim: Option<String>,
+    /// Gigs subscription id.
     subscription: Option<String>,
+    /// Gigs user id.
     user: Option<String>,
+    /// Recipient email address (case-insensitive).
     email: Option<String>,
+    /// One of pending, processing, retrying, delivered, failed, skipped.
+    #[param(value_type = Option<DeliveryStatus>)]
     status: Option<String>,
+    /// Gigs event id, `evt_…`.
     event: Option<String>,
+    /// Page size, 1 to 200; default 20.
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 200)]
     limit: Option<String>,
+    /// Cursor: the `moreItemsAfter` of the previous page.
     after: Option<String>,
 }
 
 const DEFAULT_LIMIT: i64 = 20;
 const MAX_LIMIT: i64 = 200;
 
+/// Deliveries, newest first, with a cursor.
+#[utoipa::path(
+    get, path = "/deliveries", tag = "deliveries",
+    params(ListParams),
+    responses(
+        (status = 200, description = "A page of deliveries", body = DeliveryList),
+        (status = 400, description = "A parameter is invalid", body = ErrorBody),
+        (status = 401, description = "No valid bearer token", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
 pub async fn list_deliveries(
     _auth: StatusAuth,
     pool: web::Data<PgPool>,
@@ -96,13 +129,25 @@ pub async fn list_deliveries(
         .into_iter()
         .map(|r| DeliveryView::new(r, None))
         .collect();
-    Ok(HttpResponse::Ok().json(json!({
-        "object": "list",
-        "items": items,
-        "moreItemsAfter": more_items_after,
-    })))
+    Ok(HttpResponse::Ok().json(DeliveryList {
+        object: "list",
+        items,
+        more_items_after,
+    }))
 }
 
+/// Queues a new delivery for the same SIM, linked to this one by `resendOf`.
+#[utoipa::path(
+    post, path = "/deliveries/{id}/resend", tag = "deliveries",
+    params(("id" = String, Path, description = "Delivery id, `dlv_…`")),
+    responses(
+        (status = 202, description = "The new delivery", body = DeliveryView),
+        (status = 401, description = "No valid bearer token", body = ErrorBody),
+        (status = 404, description = "No such delivery", body = ErrorBody),
+        (status = 409, description = "The delivery names no SIM", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
 pub async fn resend_delivery(
     _auth: StatusAuth,
     pool: web::Data<PgPool>,

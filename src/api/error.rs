@@ -1,14 +1,24 @@
 //! The status API's error enum and the one JSON error shape every route answers with.
 use actix_web::{HttpResponse, ResponseError, http::StatusCode};
-use serde_json::json;
+use serde::Serialize;
 
-/// `{"object":"error","type":…,"message":…}`: the cause stays in the logs.
+/// Every error answer. The cause stays in the logs.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorBody<'a> {
+    /// Always `error`.
+    pub object: &'static str,
+    /// A stable, machine-readable kind, e.g. `invalidSignature`.
+    #[serde(rename = "type")]
+    pub kind: &'a str,
+    pub message: &'a str,
+}
+
 pub fn error_response(status: StatusCode, kind: &str, message: &str) -> HttpResponse {
-    HttpResponse::build(status).json(json!({
-        "object": "error",
-        "type": kind,
-        "message": message,
-    }))
+    HttpResponse::build(status).json(ErrorBody {
+        object: "error",
+        kind,
+        message,
+    })
 }
 
 #[derive(Debug, thiserror::Error)]

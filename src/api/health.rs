@@ -1,16 +1,45 @@
-//! Liveness and readiness probes.
+//! Liveness and readiness probes, and the Prometheus scrape endpoint.
 use actix_web::{HttpResponse, web};
-use serde_json::json;
+use serde::Serialize;
 use sqlx::PgPool;
 
-pub async fn healthz() -> HttpResponse {
-    HttpResponse::Ok().json(json!({"status": "ok"}))
+use crate::telemetry::Metrics;
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Health {
+    /// `ok`, `ready` or `unavailable`.
+    pub status: &'static str,
 }
 
+/// Liveness: answers while the process runs.
+#[utoipa::path(get, path = "/healthz", tag = "operations",
+    responses((status = 200, description = "The process runs", body = Health)))]
+pub async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(Health { status: "ok" })
+}
+
+/// Readiness: PostgreSQL answers and the migrations are applied.
+#[utoipa::path(get, path = "/readyz", tag = "operations", responses(
+    (status = 200, description = "Ready", body = Health),
+    (status = 503, description = "PostgreSQL is unreachable or not migrated", body = Health),
+))]
 pub async fn readyz(pool: web::Data<PgPool>) -> HttpResponse {
     if crate::db::is_ready(&pool).await {
-        HttpResponse::Ok().json(json!({"status": "ready"}))
+        HttpResponse::Ok().json(Health { status: "ready" })
     } else {
-        HttpResponse::ServiceUnavailable().json(json!({"status": "unavailable"}))
+        HttpResponse::ServiceUnavailable().json(Health {
+            status: "unavailable",
+        })
     }
+}
+
+/// Prometheus metrics in the OpenMetrics text format.
+#[utoipa::path(get, path = "/metrics", tag = "operations", responses(
+    (status = 200, description = "Metrics", body = String,
+        content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8"),
+))]
+pub async fn metrics(metrics: web::Data<Metrics>, pool: web::Data<PgPool>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/openmetrics-text; version=1.0.0; charset=utf-8")
+        .body(metrics.render(&pool).await)
 }

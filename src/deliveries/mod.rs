@@ -6,7 +6,7 @@ pub mod retry;
 pub mod store;
 pub mod worker;
 
-pub use model::{DeliveryRow, DeliveryView, HistoryEntry};
+pub use model::{DeliveryList, DeliveryRow, DeliveryView, EventRef, HistoryEntry};
 pub use worker::Worker;
 
 /// The channel a new pending delivery is announced on, so idle workers wake at once.

@@ -39,23 +39,26 @@ impl DeliveryRow {
     }
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+/// One step of a delivery: its status then, and what happened.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct HistoryEntry {
     pub at: DateTime<Utc>,
     pub status: String,
     pub detail: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct EventRef {
     pub id: String,
     #[serde(rename = "type")]
     pub event_type: String,
 }
 
-#[derive(Debug, Serialize)]
+/// A delivery as the status API shows it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct DeliveryView {
+    /// Always `delivery`.
     pub object: &'static str,
     pub id: String,
     pub status: DeliveryStatus,
@@ -73,8 +76,20 @@ pub struct DeliveryView {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub delivered_at: Option<DateTime<Utc>>,
+    /// Every step, oldest first; only on `GET /deliveries/{id}` and resend answers.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub history: Option<Vec<HistoryEntry>>,
+}
+
+/// A page of deliveries, newest first.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DeliveryList {
+    /// Always `list`.
+    pub object: &'static str,
+    pub items: Vec<DeliveryView>,
+    /// Pass as `after` for the next page; null on the last page.
+    pub more_items_after: Option<String>,
 }
 
 impl DeliveryView {

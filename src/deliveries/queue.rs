@@ -67,7 +67,7 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    fn status(&self) -> DeliveryStatus {
+    pub fn status(&self) -> DeliveryStatus {
         match self {
             Self::Delivered { .. } => DeliveryStatus::Delivered,
             Self::Skipped { .. } => DeliveryStatus::Skipped,

@@ -20,11 +20,8 @@ use crate::{
     config::{EmailSettings, GigsSettings, Settings, WorkerSettings},
     email::{EmailComposer, Mailer},
     gigs::GigsClient,
-    telemetry::mask_email,
+    telemetry::{Metrics, mask_email},
 };
-
-/// In-flight work may finish for this long after shutdown starts.
-pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
 
 pub struct Worker {
     pool: PgPool,
@@ -32,12 +29,19 @@ pub struct Worker {
     composer: EmailComposer,
     mailer: Mailer,
     settings: WorkerSettings,
+    metrics: Arc<Metrics>,
     in_flight: Mutex<HashSet<String>>,
 }
 
 impl Worker {
-    pub fn new(settings: &Settings, pool: PgPool) -> anyhow::Result<Self> {
-        Self::from_parts(&settings.gigs, &settings.email, &settings.worker, pool)
+    pub fn new(settings: &Settings, pool: PgPool, metrics: Arc<Metrics>) -> anyhow::Result<Self> {
+        Self::from_parts(
+            &settings.gigs,
+            &settings.email,
+            &settings.worker,
+            pool,
+            metrics,
+        )
     }
 
     pub fn from_parts(
@@ -45,13 +49,15 @@ impl Worker {
         email: &EmailSettings,
         worker: &WorkerSettings,
         pool: PgPool,
+        metrics: Arc<Metrics>,
     ) -> anyhow::Result<Self> {
         Ok(Self {
             pool,
-            gigs: GigsClient::new(gigs)?,
+            gigs: GigsClient::new(gigs, metrics.clone())?,
             composer: EmailComposer::new(email)?,
             mailer: Mailer::new(email, worker.concurrency as u32)?,
             settings: worker.clone(),
+            metrics,
             in_flight: Mutex::new(HashSet::new()),
         })
     }
@@ -120,7 +126,7 @@ impl Worker {
 
     /// Lets in-flight attempts finish within the grace period, then hands back the rest.
     async fn drain(&self, mut tasks: JoinSet<()>) {
-        let deadline = tokio::time::sleep(SHUTDOWN_GRACE);
+        let deadline = tokio::time::sleep(self.settings.shutdown_grace);
         tokio::pin!(deadline);
         loop {
             tokio::select! {
@@ -149,6 +155,7 @@ impl Worker {
             .expect("lock")
             .insert(claimed.lease_token.clone());
         let mut resolved = Resolved::default();
+        let started = Instant::now();
         let (outcome, detail) = if claimed.attempts > self.settings.max_attempts {
             let reason = format!(
                 "attempts exhausted ({}): the attempt kept being interrupted",
@@ -173,6 +180,9 @@ impl Worker {
                 &resolved,
             )
         };
+        let status = outcome.status().as_str();
+        self.metrics.attempt(status, started.elapsed());
+        self.metrics.delivery_status(status);
         match queue::finish(&self.pool, &claimed, &outcome, &resolved, &detail).await {
             Ok(true) => {}
             Ok(false) => tracing::warn!("the lease ran out before the outcome was recorded"),

@@ -13,7 +13,7 @@ pub struct InvalidId {
 const BASE62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
 /// Random base62 text; 24 characters carry about 143 bits.
-pub(crate) fn random_base62(len: usize) -> String {
+pub fn random_base62(len: usize) -> String {
     let mut rng = rand::rng();
     (0..len)
         .map(|_| BASE62[rng.random_range(0..BASE62.len())] as char)

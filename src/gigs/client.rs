@@ -1,5 +1,8 @@
 //! HTTP calls to the Gigs API with timeouts, bearer auth and error classification.
-use std::time::{Duration, Instant};
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 use reqwest::{StatusCode, header};
 use secrecy::{ExposeSecret, SecretString};
@@ -10,6 +13,7 @@ use super::{GigsError, SimCredentials, Subscription, User};
 use crate::{
     config::GigsSettings,
     domain::{ProjectId, SimId, SubscriptionId, UserId},
+    telemetry::{CallOutcome, Metrics},
 };
 
 #[derive(Clone)]
@@ -18,6 +22,7 @@ pub struct GigsClient {
     base: Url,
     project: ProjectId,
     api_key: SecretString,
+    metrics: Arc<Metrics>,
 }
 
 /// Gigs' error body; only `type` and `code` are kept, as they carry no user data.
@@ -29,7 +34,7 @@ struct ApiErrorBody {
 }
 
 impl GigsClient {
-    pub fn new(settings: &GigsSettings) -> anyhow::Result<Self> {
+    pub fn new(settings: &GigsSettings, metrics: Arc<Metrics>) -> anyhow::Result<Self> {
         let http = reqwest::Client::builder()
             .timeout(settings.timeout)
             .connect_timeout(Duration::from_secs(5))
@@ -44,20 +49,21 @@ impl GigsClient {
             base,
             project: settings.project.clone(),
             api_key: settings.api_key.clone(),
+            metrics,
         })
     }
 
     pub async fn user(&self, user: &UserId) -> Result<User, GigsError> {
-        self.get("fetch user", &format!("users/{user}")).await
+        self.get("user", &format!("users/{user}")).await
     }
 
     pub async fn subscription(&self, sub: &SubscriptionId) -> Result<Subscription, GigsError> {
-        self.get("fetch subscription", &format!("subscriptions/{sub}"))
+        self.get("subscription", &format!("subscriptions/{sub}"))
             .await
     }
 
     pub async fn sim_credentials(&self, sim: &SimId) -> Result<SimCredentials, GigsError> {
-        self.get("fetch SIM credentials", &format!("sims/{sim}/credentials"))
+        self.get("credentials", &format!("sims/{sim}/credentials"))
             .await
     }
 
@@ -79,8 +85,21 @@ impl GigsClient {
             .header(header::ACCEPT, "application/json")
             .send()
             .await
-            .map_err(|e| transient(what, describe(&e), None))?;
+            .map_err(|e| {
+                let outcome = if e.is_timeout() {
+                    CallOutcome::Timeout
+                } else {
+                    CallOutcome::NetworkError
+                };
+                self.metrics.gigs_call(what, outcome, started.elapsed());
+                transient(what, describe(&e), None)
+            })?;
         let status = response.status();
+        self.metrics.gigs_call(
+            what,
+            CallOutcome::Status(status.as_u16()),
+            started.elapsed(),
+        );
         tracing::debug!(
             what,
             status = status.as_u16(),
@@ -89,15 +108,16 @@ impl GigsClient {
         );
         if status.is_success() {
             // A body that does not parse says nothing about the next try; retry it.
-            return response.json::<T>().await.map_err(|_| {
-                transient(what, "Gigs sent a response that did not parse".into(), None)
-            });
+            return response
+                .json::<T>()
+                .await
+                .map_err(|_| transient(what, "the response did not parse".into(), None));
         }
         let retry_after = retry_after(response.headers());
         if is_transient(status) {
             return Err(transient(
                 what,
-                format!("Gigs answered {status}"),
+                format!("HTTP {}", status.as_u16()),
                 retry_after,
             ));
         }
@@ -136,11 +156,11 @@ fn is_transient(status: StatusCode) -> bool {
 
 fn describe(e: &reqwest::Error) -> String {
     if e.is_timeout() {
-        "Gigs did not answer in time".into()
+        "no answer in time".into()
     } else if e.is_connect() {
-        "cannot connect to Gigs".into()
+        "cannot connect".into()
     } else {
-        "the request to Gigs failed".into()
+        "network error".into()
     }
 }
 

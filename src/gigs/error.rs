@@ -4,14 +4,14 @@ use std::time::Duration;
 #[derive(Debug, thiserror::Error)]
 pub enum GigsError {
     /// 401/403/404 and other 4xx: the same request will fail again.
-    #[error("{what}: Gigs answered {status}{detail}")]
+    #[error("the Gigs {what} request failed: HTTP {status}{detail}")]
     Permanent {
         what: &'static str,
         status: u16,
         detail: String,
     },
     /// 408/429/5xx, timeouts and network errors.
-    #[error("{what}: {cause}")]
+    #[error("the Gigs {what} request failed: {cause}")]
     Transient {
         what: &'static str,
         cause: String,

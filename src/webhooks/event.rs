@@ -4,17 +4,23 @@ use serde_json::Value;
 
 use crate::domain::{SimId, SubscriptionId, UserId};
 
-/// The parts of a CloudEvents-shaped Gigs event we use; the rest is kept as raw JSON.
-#[derive(Debug, Deserialize)]
+/// The parts of a CloudEvents-shaped Gigs event we use; other fields are allowed and
+/// kept in the stored payload.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct GigsEvent {
+    /// `event` when present.
     #[serde(default)]
     pub object: Option<String>,
+    /// `evt_…`
     pub id: String,
+    /// e.g. `com.gigs.subscription.activated`
     #[serde(rename = "type")]
     pub event_type: String,
     #[serde(default)]
     pub project: Option<String>,
+    /// The resource: a Subscription, a SubscriptionChange, …
     #[serde(default)]
+    #[schema(value_type = Object)]
     pub data: Value,
 }
 

@@ -30,6 +30,8 @@ pub enum IngestKind {
 pub struct IngestOutcome {
     pub kind: IngestKind,
     pub delivery: Option<String>,
+    /// The status of the delivery this event created, if it created one.
+    pub created: Option<DeliveryStatus>,
 }
 
 pub async fn ingest(
@@ -67,6 +69,7 @@ pub async fn ingest(
         return Ok(IngestOutcome {
             kind: IngestKind::Duplicate,
             delivery,
+            created: None,
         });
     };
 
@@ -74,6 +77,7 @@ pub async fn ingest(
         DeliveryPlan::Ignore => IngestOutcome {
             kind: IngestKind::Ignored,
             delivery: None,
+            created: None,
         },
         DeliveryPlan::Deliver(target) => {
             record_delivery(
@@ -150,6 +154,7 @@ async fn record_delivery(
         return Ok(IngestOutcome {
             kind: IngestKind::Accepted,
             delivery: Some(id.to_string()),
+            created: Some(status),
         });
     }
     // Only a SIM with its automatic delivery already recorded gets here.
@@ -171,5 +176,6 @@ async fn record_delivery(
     Ok(IngestOutcome {
         kind: IngestKind::SameSim,
         delivery: existing,
+        created: None,
     })
 }

@@ -6,5 +6,7 @@ mod verify;
 
 pub use event::{DeliveryPlan, GigsEvent, InvalidEvent, plan_delivery};
 pub use ingest::{IngestKind, IngestOutcome, IngestPolicy, ingest};
-pub use route::{MAX_BODY_BYTES, WebhookError, receive_webhook};
+pub use route::{
+    __path_receive_webhook, MAX_BODY_BYTES, WebhookError, WebhookReceived, receive_webhook,
+};
 pub use verify::{InvalidSecret, VerifyError, WebhookSecret, WebhookVerifier, sign};

@@ -1,14 +1,20 @@
 //! `POST /webhooks/gigs`: size limit, signature, parse, record, answer.
 use actix_web::{HttpRequest, HttpResponse, ResponseError, http::StatusCode, web};
 use futures_util::StreamExt;
-use serde_json::json;
+use serde::Serialize;
 use sqlx::PgPool;
 
 use super::{
     GigsEvent, IngestPolicy, InvalidEvent, VerifyError, WebhookVerifier,
-    ingest::{IngestKind, ingest},
+    ingest::{IngestKind, IngestOutcome, ingest},
 };
-use crate::api::{error::is_unavailable, error_response};
+use crate::{
+    api::{
+        error::{ErrorBody, is_unavailable},
+        error_response,
+    },
+    telemetry::{Metrics, WebhookOutcome},
+};
 
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
@@ -24,6 +30,22 @@ pub enum WebhookError {
     Payload(#[from] InvalidEvent),
     #[error("the event could not be recorded; retry later")]
     Unavailable(#[source] sqlx::Error),
+}
+
+impl WebhookError {
+    /// The `reason` label of a rejected webhook in the metrics.
+    fn reason(&self) -> &'static str {
+        match self {
+            Self::TooLarge => "too_large",
+            Self::BodyRead => "body_unreadable",
+            Self::Verify(VerifyError::MissingHeader(_)) => "missing_header",
+            Self::Verify(VerifyError::InvalidTimestamp) => "invalid_timestamp",
+            Self::Verify(VerifyError::TimestampOutOfTolerance) => "stale_timestamp",
+            Self::Verify(VerifyError::NoMatchingSignature) => "invalid_signature",
+            Self::Payload(_) => "invalid_payload",
+            Self::Unavailable(_) => "database_unavailable",
+        }
+    }
 }
 
 impl ResponseError for WebhookError {
@@ -70,6 +92,34 @@ async fn read_body(req: &HttpRequest, mut payload: web::Payload) -> Result<Vec<u
     Ok(body)
 }
 
+/// The answer to an accepted webhook.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct WebhookReceived {
+    pub received: bool,
+    /// True when this webhook or event was seen before; nothing changed.
+    pub duplicate: bool,
+    /// The delivery this event created or belongs to; null when it is not acted on.
+    pub delivery: Option<String>,
+}
+
+/// Receives a Gigs event, signed with Standard Webhooks (Svix) headers.
+#[utoipa::path(
+    post, path = "/webhooks/gigs", tag = "webhooks",
+    params(
+        ("webhook-id" = String, Header, description = "Message id (or `svix-id`)"),
+        ("webhook-timestamp" = String, Header, description = "Unix seconds (or `svix-timestamp`)"),
+        ("webhook-signature" = String, Header,
+            description = "Space-separated `v1,<base64>` entries (or `svix-signature`)"),
+    ),
+    request_body(content = GigsEvent, description = "The event, as Gigs sends it"),
+    responses(
+        (status = 200, description = "Recorded (or seen before)", body = WebhookReceived),
+        (status = 400, description = "Missing or malformed headers, or not a JSON event", body = ErrorBody),
+        (status = 401, description = "Bad signature, or timestamp outside the window", body = ErrorBody),
+        (status = 413, description = "Body over 1 MiB", body = ErrorBody),
+        (status = 503, description = "Database unavailable; retry later", body = ErrorBody),
+    )
+)]
 #[tracing::instrument(skip_all, fields(webhook.id, event.id, event.type, outcome))]
 pub async fn receive_webhook(
     req: HttpRequest,
@@ -77,22 +127,30 @@ pub async fn receive_webhook(
     verifier: web::Data<WebhookVerifier>,
     policy: web::Data<IngestPolicy>,
     pool: web::Data<PgPool>,
+    metrics: web::Data<Metrics>,
 ) -> Result<HttpResponse, WebhookError> {
     let span = tracing::Span::current();
     let result = handle(&req, payload, &verifier, &policy, &pool).await;
-    match &result {
-        Ok(kind) => span.record("outcome", format!("{kind:?}").to_lowercase()),
+    let outcome = match &result {
+        Ok(done) if done.kind == IngestKind::Accepted => WebhookOutcome::Accepted,
+        Ok(done) if done.kind == IngestKind::Duplicate => WebhookOutcome::Duplicate,
+        Ok(_) => WebhookOutcome::Ignored,
         Err(e) => {
             tracing::warn!(error = %e, "webhook refused");
-            span.record("outcome", "rejected")
+            WebhookOutcome::Rejected(e.reason())
         }
     };
-    let (kind, delivery) = result?;
-    Ok(HttpResponse::Ok().json(json!({
-        "received": true,
-        "duplicate": kind == IngestKind::Duplicate,
-        "delivery": delivery,
-    })))
+    span.record("outcome", format!("{outcome:?}").to_lowercase());
+    metrics.webhook(outcome);
+    let done = result?;
+    if let Some(status) = done.created {
+        metrics.delivery_status(status.as_str());
+    }
+    Ok(HttpResponse::Ok().json(WebhookReceived {
+        received: true,
+        duplicate: done.kind == IngestKind::Duplicate,
+        delivery: done.delivery,
+    }))
 }
 
 async fn handle(
@@ -101,7 +159,7 @@ async fn handle(
     verifier: &WebhookVerifier,
     policy: &IngestPolicy,
     pool: &PgPool,
-) -> Result<(IngestKind, Option<String>), WebhookError> {
+) -> Result<IngestOutcome, WebhookError> {
     let body = read_body(req, payload).await?;
     let now = chrono::Utc::now().timestamp();
     let headers = req.headers();
@@ -121,5 +179,5 @@ async fn handle(
             }
             WebhookError::Unavailable(e)
         })?;
-    Ok((outcome.kind, outcome.delivery))
+    Ok(outcome)
 }

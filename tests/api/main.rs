@@ -3,7 +3,9 @@
 mod cli;
 mod deliveries;
 mod helpers;
+mod lifecycle;
 mod logs;
+mod operations;
 mod secrets;
 mod smtp;
 mod status;

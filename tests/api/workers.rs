@@ -1,8 +1,7 @@
 //! Two `esim-courier worker` processes on one database send each delivery once.
-use std::{collections::HashSet, process::Stdio, time::Duration};
+use std::{collections::HashSet, time::Duration};
 
 use mail_parser::MessageParser;
-use tokio::process::{Child, Command};
 use wiremock::{
     Mock, ResponseTemplate,
     matchers::{method, path_regex},
@@ -10,40 +9,11 @@ use wiremock::{
 
 use crate::helpers::*;
 
-/// Logs go to a file: a pipe nobody reads fills up and stalls the worker.
-fn spawn_worker(app: &TestApp, log: &std::path::Path) -> Child {
-    let file = std::fs::File::create(log).unwrap();
-    Command::new(env!("CARGO_BIN_EXE_esim-courier"))
-        .arg("worker")
-        .env_clear()
-        .env("DATABASE_URL", &app.db_url)
-        .env("GIGS_API_URL", app.gigs.uri())
-        .env("GIGS_PROJECT", PROJECT)
-        .env("GIGS_API_KEY", GIGS_KEY)
-        .env("SMTP_URL", format!("smtp://127.0.0.1:{}", app.smtp.port))
-        .env("EMAIL_FROM", "Acme Mobile <esim@acme.example>")
+fn spawn_worker(app: &TestApp, log: &std::path::Path) -> tokio::process::Child {
+    courier(app, &["worker"], log)
         .env("WORKER_CONCURRENCY", "8")
-        .env("RUST_LOG", "debug")
-        .stdout(Stdio::from(file.try_clone().unwrap()))
-        .stderr(Stdio::from(file))
-        .kill_on_drop(true)
         .spawn()
         .expect("the worker starts")
-}
-
-async fn stop(mut child: Child, log: &std::path::Path) -> String {
-    let pid = child.id().expect("running").to_string();
-    let status = std::process::Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let exit = tokio::time::timeout(Duration::from_secs(30), child.wait())
-        .await
-        .expect("the worker stops on SIGTERM")
-        .unwrap();
-    assert!(exit.success(), "worker exit: {exit:?}");
-    std::fs::read_to_string(log).unwrap()
 }
 
 #[tokio::test]
@@ -68,8 +38,7 @@ async fn two_worker_processes_send_200_deliveries_exactly_once() {
         ids.push(app.deliver_event(&body).await);
     }
 
-    let dir = std::env::temp_dir().join(format!("esim-courier-workers-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = temp_dir("workers");
     let log_paths = [dir.join("worker-1.log"), dir.join("worker-2.log")];
     let workers = [
         spawn_worker(&app, &log_paths[0]),
@@ -90,7 +59,7 @@ async fn two_worker_processes_send_200_deliveries_exactly_once() {
     };
     let mut logs = String::new();
     for (worker, path) in workers.into_iter().zip(&log_paths) {
-        logs.push_str(&stop(worker, path).await);
+        logs.push_str(&terminate(worker, path).await);
     }
     assert_eq!(
         open, 0,

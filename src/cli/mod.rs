@@ -1,7 +1,11 @@
-//! The command line: `serve` (default), `worker`, `migrate`, `healthcheck`.
-use std::{process::ExitCode, time::Duration};
+//! The command line: `serve` (default), `worker`, `migrate`, `healthcheck`, `send-webhook`,
+//! `demo`.
+mod send_webhook;
+
+use std::{path::PathBuf, process::ExitCode, sync::Arc, time::Duration};
 
 use clap::{Parser, Subcommand};
+use tokio_util::sync::CancellationToken;
 
 use crate::{
     config::{
@@ -10,6 +14,7 @@ use crate::{
     },
     db,
     deliveries::Worker,
+    demo,
     startup::Application,
     telemetry,
 };
@@ -35,9 +40,19 @@ enum Command {
     Migrate,
     /// Exit 0 when /readyz answers 200; for container health checks.
     Healthcheck {
-        /// Base URL of the server; defaults to LISTEN_ADDR on this host.
+        /// Base URL of the server; defaults to LISTEN_ADDR's port on 127.0.0.1.
         #[arg(long)]
         url: Option<String>,
+    },
+    /// Sign a JSON file as Gigs would and POST it; prints the answer. For testing a
+    /// deployed endpoint.
+    SendWebhook(send_webhook::Args),
+    /// Run one whole delivery on this machine with no Gigs account: a built-in sandbox
+    /// stands in for the Gigs API, and mail goes to SMTP_URL or to .eml files.
+    Demo {
+        /// Where to write .eml files when SMTP_URL is unset.
+        #[arg(long, default_value = "demo-mail")]
+        mail_dir: PathBuf,
     },
 }
 
@@ -89,24 +104,7 @@ async fn run(command: Command, env: &Env) -> Result<ExitCode, Failure> {
             tracing::info!(port = app.port(), "esim-courier serving");
             app.run_until_stopped().await?;
         }
-        Command::Worker => {
-            let database = DatabaseSettings::from_env(env)?;
-            let gigs = GigsSettings::from_env(env)?;
-            let email = EmailSettings::from_env(env)?;
-            let worker = WorkerSettings::from_env(env)?;
-            telemetry::init(LogFormat::from_env(env)?);
-            db::create_and_migrate(&database).await?;
-            let pool = db::lazy_pool(&database)?;
-            let worker = std::sync::Arc::new(Worker::from_parts(&gigs, &email, &worker, pool)?);
-            let cancel = tokio_util::sync::CancellationToken::new();
-            let on_signal = cancel.clone();
-            tokio::spawn(async move {
-                shutdown_signal().await;
-                on_signal.cancel();
-            });
-            tracing::info!("esim-courier worker running");
-            worker.run(cancel).await;
-        }
+        Command::Worker => run_worker(env).await?,
         Command::Migrate => {
             let database = DatabaseSettings::from_env(env)?;
             telemetry::init(LogFormat::from_env(env)?);
@@ -115,20 +113,47 @@ async fn run(command: Command, env: &Env) -> Result<ExitCode, Failure> {
         }
         Command::Healthcheck { url } => {
             let base = url.unwrap_or_else(|| {
-                let listen = env_listen_addr(env);
-                let port = listen.rsplit(':').next().unwrap_or("8080").to_owned();
+                let listen = env.value("LISTEN_ADDR").unwrap_or("0.0.0.0:8080");
+                let port = listen.rsplit(':').next().unwrap_or("8080");
                 format!("http://127.0.0.1:{port}")
             });
             return Ok(healthcheck(&base).await);
+        }
+        Command::SendWebhook(args) => return Ok(send_webhook::run(args).await?),
+        Command::Demo { mail_dir } => {
+            let format = match env.value("LOG_FORMAT") {
+                Some(_) => LogFormat::from_env(env)?,
+                None => LogFormat::Pretty,
+            };
+            telemetry::init_with_default(format, "warn");
+            let delivered = demo::run(env, &mail_dir).await?;
+            if !delivered {
+                return Ok(ExitCode::FAILURE);
+            }
         }
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn env_listen_addr(env: &Env) -> String {
-    env.value("LISTEN_ADDR")
-        .unwrap_or("0.0.0.0:8080")
-        .to_owned()
+async fn run_worker(env: &Env) -> Result<(), Failure> {
+    let database = DatabaseSettings::from_env(env)?;
+    let gigs = GigsSettings::from_env(env)?;
+    let email = EmailSettings::from_env(env)?;
+    let settings = WorkerSettings::from_env(env)?;
+    telemetry::init(LogFormat::from_env(env)?);
+    db::create_and_migrate(&database).await?;
+    let pool = db::lazy_pool(&database)?;
+    let worker = Worker::from_parts(&gigs, &email, &settings, pool, Default::default())?;
+    let cancel = CancellationToken::new();
+    let on_signal = cancel.clone();
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        tracing::info!("shutting down: no new claims, finishing what is in flight");
+        on_signal.cancel();
+    });
+    tracing::info!("esim-courier worker running");
+    Arc::new(worker).run(cancel).await;
+    Ok(())
 }
 
 async fn healthcheck(base: &str) -> ExitCode {

@@ -1,10 +1,19 @@
-//! Logging: JSON or pretty lines on stdout, level from `RUST_LOG`.
+//! Logging (JSON or pretty lines on stdout, level from `RUST_LOG`) and metrics.
+mod metrics;
+
+pub use metrics::{CallOutcome, Metrics, WebhookOutcome};
 use tracing_subscriber::{EnvFilter, fmt, prelude::*};
 
 use crate::config::LogFormat;
 
 pub fn init(format: LogFormat) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    init_with_default(format, "info");
+}
+
+/// Like `init`, with another level when `RUST_LOG` is unset (the demo keeps quiet).
+pub fn init_with_default(format: LogFormat, default_filter: &str) {
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter));
     let registry = tracing_subscriber::registry().with(filter);
     // A second init (tests, repeated commands) keeps the first subscriber.
     let _ = match format {

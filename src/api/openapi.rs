@@ -1,0 +1,58 @@
+//! The OpenAPI 3 description, generated from the handlers' annotations.
+use actix_web::HttpResponse;
+use utoipa::{
+    Modify, OpenApi,
+    openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
+};
+
+use super::{deliveries, health};
+use crate::webhooks;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "esim-courier",
+        description = "Receives Gigs webhooks and emails eSIM credentials to subscribers."
+    ),
+    paths(
+        webhooks::receive_webhook,
+        deliveries::list_deliveries,
+        deliveries::get_delivery,
+        deliveries::resend_delivery,
+        health::healthz,
+        health::readyz,
+        health::metrics,
+        openapi_json,
+    ),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "webhooks", description = "Events from Gigs"),
+        (name = "deliveries", description = "Delivery status, for operators"),
+        (name = "operations", description = "Probes, metrics, this description"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("One of STATUS_API_TOKENS"))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// This description.
+#[utoipa::path(get, path = "/openapi.json", tag = "operations",
+    responses((status = 200, description = "OpenAPI 3 document", content_type = "application/json")))]
+pub async fn openapi_json() -> HttpResponse {
+    HttpResponse::Ok().json(ApiDoc::openapi())
+}

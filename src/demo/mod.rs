@@ -1,0 +1,220 @@
+//! `demo`: one whole delivery on this machine, through the real webhook endpoint, with a
+//! built-in sandbox standing in for the Gigs API.
+mod sandbox;
+
+use std::{
+    net::TcpListener,
+    path::{Path, PathBuf},
+    time::{Duration, Instant},
+};
+
+use anyhow::Context;
+use base64::{Engine, engine::general_purpose::STANDARD as B64};
+use secrecy::SecretString;
+use serde_json::{Value, json};
+
+use crate::{
+    config::{
+        DEFAULT_TRIGGER_EVENTS, DatabaseSettings, EmailSettings, Env, GigsSettings, HttpSettings,
+        Settings, WorkerSettings,
+    },
+    db,
+    domain::{ProjectId, random_base62},
+    startup::{Application, RunOptions},
+    webhooks::{WebhookSecret, sign},
+};
+
+const DEMO_DATABASE: &str = "postgres://postgres@localhost:5432/esim_courier_demo";
+const DEMO_RECIPIENT: &str = "jerry@example.com";
+
+/// Runs the demo; true when the email was delivered.
+pub async fn run(env: &Env, mail_dir: &Path) -> anyhow::Result<bool> {
+    let database_url = env
+        .value("DATABASE_URL")
+        .unwrap_or(DEMO_DATABASE)
+        .to_owned();
+    let (smtp_url, eml_dir) = match env.value("SMTP_URL") {
+        Some(url) => (url.to_owned(), None),
+        None => {
+            std::fs::create_dir_all(mail_dir)?;
+            let dir = mail_dir.canonicalize()?;
+            (format!("file://{}", dir.display()), Some(dir))
+        }
+    };
+    let (gigs_url, sandbox) = sandbox::start(DEMO_RECIPIENT.to_owned())?;
+    let secret = format!("whsec_{}", B64.encode(random_base62(32)));
+    let token = random_base62(32);
+    let settings = demo_settings(&database_url, &gigs_url, &smtp_url, &secret, &token)?;
+
+    println!("esim-courier demo");
+    println!("  database   {}", redact_password(&database_url));
+    println!("  Gigs API   sandbox at {gigs_url}");
+    db::create_and_migrate(&settings.database).await?;
+    let pool = db::lazy_pool(&settings.database)?;
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    let app = Application::build_with(settings, pool, listener, RunOptions::default())?;
+    let base = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    println!("  service    {base}");
+
+    let client = reqwest::Client::new();
+    let delivery = send_event(&client, &base, &secret).await?;
+    println!("  webhook    accepted, delivery {delivery}");
+    let final_state = wait_for_delivery(&client, &base, &token, &delivery).await?;
+    sandbox.stop(true).await;
+
+    print_outcome(&final_state, eml_dir.as_deref(), &smtp_url);
+    Ok(final_state["status"] == "delivered")
+}
+
+fn demo_settings(
+    database_url: &str,
+    gigs_url: &str,
+    smtp_url: &str,
+    secret: &str,
+    token: &str,
+) -> anyhow::Result<Settings> {
+    Ok(Settings {
+        database: DatabaseSettings {
+            url: SecretString::from(database_url.to_owned()),
+            max_connections: 5,
+            acquire_timeout: Duration::from_secs(5),
+        },
+        http: HttpSettings {
+            listen_addr: "127.0.0.1:0".into(),
+            webhook_secrets: vec![WebhookSecret::parse(secret)?],
+            webhook_tolerance: Duration::from_secs(300),
+            trigger_events: DEFAULT_TRIGGER_EVENTS.map(str::to_owned).to_vec(),
+            status_api_tokens: vec![SecretString::from(token.to_owned())],
+        },
+        gigs: GigsSettings {
+            api_url: gigs_url.parse()?,
+            project: ProjectId::parse(sandbox::PROJECT)?,
+            api_key: SecretString::from("sandbox".to_owned()),
+            timeout: Duration::from_secs(5),
+        },
+        email: EmailSettings {
+            smtp_url: SecretString::from(smtp_url.to_owned()),
+            from: "Demo Mobile <esim@demo.example>".parse()?,
+            reply_to: None,
+            brand_name: "Demo Mobile".into(),
+            support_url: Some("https://demo.example/help".parse()?),
+            public_base_url: None,
+        },
+        worker: WorkerSettings {
+            poll_interval: Duration::from_millis(200),
+            ..WorkerSettings::default()
+        },
+    })
+}
+
+/// A subscription activation for a new eSIM, with fresh ids so each run is new.
+fn event() -> Value {
+    let suffix = random_base62(12);
+    json!({
+        "object": "event",
+        "id": format!("evt_demo{suffix}"),
+        "type": "com.gigs.subscription.activated",
+        "time": chrono::Utc::now().to_rfc3339(),
+        "project": sandbox::PROJECT,
+        "source": "https://api.gigs.com",
+        "specversion": "1.0",
+        "version": "2025-05-22",
+        "data": {
+            "object": "subscription",
+            "id": sandbox::SUBSCRIPTION,
+            "status": "active",
+            "sim": {"object": "sim", "id": format!("sim_demo{suffix}"), "type": "eSIM"},
+            "user": {"object": "user", "id": sandbox::USER, "email": DEMO_RECIPIENT},
+        }
+    })
+}
+
+async fn send_event(client: &reqwest::Client, base: &str, secret: &str) -> anyhow::Result<String> {
+    let body = serde_json::to_vec(&event())?;
+    let id = format!("msg_{}", random_base62(24));
+    let ts = chrono::Utc::now().timestamp();
+    let signature = sign(&WebhookSecret::parse(secret)?, &id, ts, &body);
+    let answer: Value = client
+        .post(format!("{base}/webhooks/gigs"))
+        .header("content-type", "application/json")
+        .header("webhook-id", &id)
+        .header("webhook-timestamp", ts.to_string())
+        .header("webhook-signature", signature)
+        .body(body)
+        .send()
+        .await?
+        .error_for_status()
+        .context("the webhook was refused")?
+        .json()
+        .await?;
+    answer["delivery"]
+        .as_str()
+        .map(str::to_owned)
+        .context("the webhook created no delivery")
+}
+
+async fn wait_for_delivery(
+    client: &reqwest::Client,
+    base: &str,
+    token: &str,
+    id: &str,
+) -> anyhow::Result<Value> {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let delivery: Value = client
+            .get(format!("{base}/deliveries/{id}"))
+            .bearer_auth(token)
+            .send()
+            .await?
+            .json()
+            .await?;
+        let status = delivery["status"].as_str().unwrap_or_default();
+        if ["delivered", "failed", "skipped"].contains(&status) || Instant::now() > deadline {
+            return Ok(delivery);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn print_outcome(delivery: &Value, eml_dir: Option<&Path>, smtp_url: &str) {
+    println!(
+        "  status     {}",
+        delivery["status"].as_str().unwrap_or("?")
+    );
+    if let Some(reason) = delivery["reason"].as_str() {
+        println!("  reason     {reason}");
+    }
+    for step in delivery["history"].as_array().into_iter().flatten() {
+        println!(
+            "    {}  {:<10} {}",
+            step["at"].as_str().unwrap_or_default(),
+            step["status"].as_str().unwrap_or_default(),
+            step["detail"].as_str().unwrap_or_default()
+        );
+    }
+    match eml_dir.and_then(newest_eml) {
+        Some(path) => println!("  email      {}", path.display()),
+        None if eml_dir.is_none() => println!("  email      sent to {}", redact_password(smtp_url)),
+        None => println!("  email      none written"),
+    }
+}
+
+fn newest_eml(dir: &Path) -> Option<PathBuf> {
+    std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(Result::ok)
+        .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
+        .max_by_key(|e| e.metadata().and_then(|m| m.modified()).ok())
+        .map(|e| e.path())
+}
+
+fn redact_password(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}

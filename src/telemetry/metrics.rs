@@ -1,0 +1,220 @@
+//! Prometheus metrics: counters and histograms kept in process, queue gauges read at scrape.
+use std::{
+    sync::atomic::{AtomicI64, AtomicU64},
+    time::Duration,
+};
+
+use prometheus_client::{
+    encoding::{EncodeLabelSet, text::encode},
+    metrics::{counter::Counter, family::Family, gauge::Gauge, histogram::Histogram},
+    registry::Registry,
+};
+use sqlx::PgPool;
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct WebhookLabels {
+    outcome: &'static str,
+    reason: &'static str,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct StatusLabels {
+    status: &'static str,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct CallLabels {
+    call: &'static str,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct AnswerLabels {
+    call: &'static str,
+    status: String,
+}
+
+/// How a webhook request ended; `Rejected` carries a short reason label.
+#[derive(Debug, Clone, Copy)]
+pub enum WebhookOutcome {
+    Accepted,
+    Duplicate,
+    Ignored,
+    Rejected(&'static str),
+}
+
+/// How a Gigs API call ended: an HTTP status, or no answer at all.
+#[derive(Debug, Clone, Copy)]
+pub enum CallOutcome {
+    Status(u16),
+    Timeout,
+    NetworkError,
+}
+
+type FloatGauge = Gauge<f64, AtomicU64>;
+
+fn histogram_seconds() -> Histogram {
+    // 5 ms to ~20 s.
+    Histogram::new(prometheus_client::metrics::histogram::exponential_buckets(
+        0.005, 2.0, 13,
+    ))
+}
+
+pub struct Metrics {
+    registry: Registry,
+    webhooks: Family<WebhookLabels, Counter>,
+    deliveries: Family<StatusLabels, Counter>,
+    attempt_duration: Family<StatusLabels, Histogram, fn() -> Histogram>,
+    gigs_duration: Family<CallLabels, Histogram, fn() -> Histogram>,
+    gigs_answers: Family<AnswerLabels, Counter>,
+    queue_depth: Gauge<i64, AtomicI64>,
+    oldest_due_age: FloatGauge,
+    in_state: Family<StatusLabels, Gauge<i64, AtomicI64>>,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Metrics {
+    pub fn new() -> Self {
+        let mut registry = Registry::with_prefix("esim_courier");
+        let webhooks = Family::<WebhookLabels, Counter>::default();
+        registry.register(
+            "webhooks",
+            "Webhook requests by outcome; rejected ones by reason",
+            webhooks.clone(),
+        );
+        let deliveries = Family::<StatusLabels, Counter>::default();
+        registry.register(
+            "deliveries",
+            "Deliveries that reached a status in this process",
+            deliveries.clone(),
+        );
+        let attempt_duration =
+            Family::<StatusLabels, Histogram, fn() -> Histogram>::new_with_constructor(
+                histogram_seconds,
+            );
+        registry.register(
+            "delivery_attempt_duration_seconds",
+            "Time of one delivery attempt (Gigs calls, composing, SMTP), by outcome",
+            attempt_duration.clone(),
+        );
+        let gigs_duration =
+            Family::<CallLabels, Histogram, fn() -> Histogram>::new_with_constructor(
+                histogram_seconds,
+            );
+        registry.register(
+            "gigs_api_call_duration_seconds",
+            "Time of Gigs API calls",
+            gigs_duration.clone(),
+        );
+        let gigs_answers = Family::<AnswerLabels, Counter>::default();
+        registry.register(
+            "gigs_api_answers",
+            "Gigs API answers by HTTP status, or timeout / network_error",
+            gigs_answers.clone(),
+        );
+        let queue_depth = Gauge::<i64, AtomicI64>::default();
+        registry.register(
+            "queue_due_deliveries",
+            "Deliveries due now and not yet claimed",
+            queue_depth.clone(),
+        );
+        let oldest_due_age = FloatGauge::default();
+        registry.register(
+            "queue_oldest_due_age_seconds",
+            "How long the oldest due delivery has waited",
+            oldest_due_age.clone(),
+        );
+        let in_state = Family::<StatusLabels, Gauge<i64, AtomicI64>>::default();
+        registry.register(
+            "deliveries_open",
+            "Deliveries not yet final, by status (whole database)",
+            in_state.clone(),
+        );
+        Self {
+            registry,
+            webhooks,
+            deliveries,
+            attempt_duration,
+            gigs_duration,
+            gigs_answers,
+            queue_depth,
+            oldest_due_age,
+            in_state,
+        }
+    }
+
+    pub fn webhook(&self, outcome: WebhookOutcome) {
+        let (outcome, reason) = match outcome {
+            WebhookOutcome::Accepted => ("accepted", ""),
+            WebhookOutcome::Duplicate => ("duplicate", ""),
+            WebhookOutcome::Ignored => ("ignored", ""),
+            WebhookOutcome::Rejected(reason) => ("rejected", reason),
+        };
+        self.webhooks
+            .get_or_create(&WebhookLabels { outcome, reason })
+            .inc();
+    }
+
+    pub fn delivery_status(&self, status: &'static str) {
+        self.deliveries
+            .get_or_create(&StatusLabels { status })
+            .inc();
+    }
+
+    pub fn attempt(&self, outcome: &'static str, took: Duration) {
+        self.attempt_duration
+            .get_or_create(&StatusLabels { status: outcome })
+            .observe(took.as_secs_f64());
+    }
+
+    pub fn gigs_call(&self, call: &'static str, outcome: CallOutcome, took: Duration) {
+        self.gigs_duration
+            .get_or_create(&CallLabels { call })
+            .observe(took.as_secs_f64());
+        let status = match outcome {
+            CallOutcome::Status(code) => code.to_string(),
+            CallOutcome::Timeout => "timeout".into(),
+            CallOutcome::NetworkError => "network_error".into(),
+        };
+        self.gigs_answers
+            .get_or_create(&AnswerLabels { call, status })
+            .inc();
+    }
+
+    /// Refreshes the queue gauges from PostgreSQL (cheap: partial indexes), then renders.
+    pub async fn render(&self, pool: &PgPool) -> String {
+        let queue: Result<(i64, Option<f64>), _> = sqlx::query_as(
+            "SELECT count(*), extract(epoch FROM now() - min(next_attempt_at))::float8
+             FROM deliveries
+             WHERE status IN ('pending', 'retrying') AND next_attempt_at <= now()",
+        )
+        .fetch_one(pool)
+        .await;
+        if let Ok((depth, age)) = queue {
+            self.queue_depth.set(depth);
+            self.oldest_due_age.set(age.unwrap_or(0.0).max(0.0));
+        }
+        let open: Result<Vec<(String, i64)>, _> = sqlx::query_as(
+            "SELECT status, count(*) FROM deliveries
+             WHERE status IN ('pending', 'processing', 'retrying') GROUP BY status",
+        )
+        .fetch_all(pool)
+        .await;
+        if let Ok(open) = open {
+            for status in ["pending", "processing", "retrying"] {
+                let n = open
+                    .iter()
+                    .find(|(s, _)| s == status)
+                    .map_or(0, |(_, n)| *n);
+                self.in_state.get_or_create(&StatusLabels { status }).set(n);
+            }
+        }
+        let mut out = String::new();
+        encode(&mut out, &self.registry).expect("writing to a String cannot fail");
+        out
+    }
+}
