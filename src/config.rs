@@ -178,6 +178,8 @@ pub struct EmailSettings {
     pub support_url: Option<Url>,
     /// Enables the device-aware `/install/{token}` link in emails.
     pub public_base_url: Option<Url>,
+    /// How long an install link works.
+    pub install_link_ttl: Duration,
 }
 
 impl EmailSettings {
@@ -213,6 +215,12 @@ impl EmailSettings {
                 .get("PUBLIC_BASE_URL")
                 .map(|u| parse_http_url("PUBLIC_BASE_URL", u))
                 .transpose()?,
+            install_link_ttl: Duration::from_secs(
+                86_400
+                    * env
+                        .parsed::<u64>("INSTALL_LINK_TTL_DAYS", 30)?
+                        .clamp(1, 3650),
+            ),
         })
     }
 }

@@ -8,6 +8,7 @@ pub mod demo;
 pub mod domain;
 pub mod email;
 pub mod gigs;
+pub mod install;
 pub mod startup;
 pub mod telemetry;
 pub mod webhooks;

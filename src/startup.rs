@@ -12,7 +12,9 @@ use crate::{
     config::Settings,
     db,
     deliveries::Worker,
-    telemetry::Metrics,
+    gigs::GigsClient,
+    install::{self, InstallPages},
+    telemetry::{Metrics, RedactedRootSpan},
     webhooks::{self, IngestPolicy, WebhookVerifier},
 };
 
@@ -115,16 +117,21 @@ fn http_server(
         trigger_events: settings.http.trigger_events.clone(),
     });
     let tokens = web::Data::new(StatusTokens::new(&settings.http.status_api_tokens));
+    let install = web::Data::new(InstallPages::new(
+        GigsClient::new(&settings.gigs, metrics.clone())?,
+        &settings.email.brand_name,
+    )?);
     let pool = web::Data::new(pool);
     let metrics = web::Data::from(metrics);
     let server = HttpServer::new(move || {
         App::new()
-            .wrap(TracingLogger::default())
+            .wrap(TracingLogger::<RedactedRootSpan>::new())
             .app_data(verifier.clone())
             .app_data(policy.clone())
             .app_data(tokens.clone())
             .app_data(pool.clone())
             .app_data(metrics.clone())
+            .app_data(install.clone())
             .app_data(web::QueryConfig::default().error_handler(query_error))
             .app_data(
                 web::PathConfig::default()
@@ -136,6 +143,10 @@ fn http_server(
             .route(
                 "/deliveries/{id}/resend",
                 web::post().to(api::resend_delivery),
+            )
+            .route(
+                "/install/{token}",
+                web::get().to(install::open_install_link),
             )
             .route("/healthz", web::get().to(api::healthz))
             .route("/readyz", web::get().to(api::readyz))

@@ -6,7 +6,7 @@ use utoipa::{
 };
 
 use super::{deliveries, health};
-use crate::webhooks;
+use crate::{install, webhooks};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -19,6 +19,7 @@ use crate::webhooks;
         deliveries::list_deliveries,
         deliveries::get_delivery,
         deliveries::resend_delivery,
+        install::open_install_link,
         health::healthz,
         health::readyz,
         health::metrics,
@@ -28,6 +29,7 @@ use crate::webhooks;
     tags(
         (name = "webhooks", description = "Events from Gigs"),
         (name = "deliveries", description = "Delivery status, for operators"),
+        (name = "install", description = "The device-aware link in emails"),
         (name = "operations", description = "Probes, metrics, this description"),
     )
 )]

@@ -7,6 +7,7 @@ use crate::{
     domain::{LpaActivationCode, SimId, SubscriptionId, UserId},
     email::{EmailComposer, Mailer, Recipient, SendError},
     gigs::{GigsClient, GigsError},
+    install::InstallLinks,
 };
 
 /// Why an attempt did not send; reasons never carry credentials.
@@ -54,6 +55,7 @@ pub struct Attempt<'a> {
     pub gigs: &'a GigsClient,
     pub composer: &'a EmailComposer,
     pub mailer: &'a Mailer,
+    pub links: Option<&'a InstallLinks>,
 }
 
 impl Attempt<'_> {
@@ -88,6 +90,16 @@ impl Attempt<'_> {
             AttemptError::Permanent("the activation code from Gigs is not an LPA:1 string".into())
         })?;
 
+        // Committed before the send, so the link works the moment the email arrives.
+        let install_link = match self.links {
+            Some(links) => Some(links.issue(&c.id, &c.project, sim.as_str()).await.map_err(
+                |e| AttemptError::Transient {
+                    reason: format!("the install link could not be stored: {e}"),
+                    retry_after: None,
+                },
+            )?),
+            None => None,
+        };
         let recipient = Recipient {
             mailbox: Mailbox::new(user.full_name.clone(), address),
             name: user.full_name.as_deref(),
@@ -95,7 +107,7 @@ impl Attempt<'_> {
         };
         let composed = self
             .composer
-            .compose(&c.id, &recipient, &lpa, &creds, None)
+            .compose(&c.id, &recipient, &lpa, &creds, install_link.as_deref())
             .map_err(|e| {
                 tracing::error!(error = %e, "composing the email failed");
                 AttemptError::Permanent("the email could not be composed".into())

@@ -188,7 +188,10 @@ pub async fn resend(pool: &PgPool, original: &DeliveryRow) -> sqlx::Result<Deliv
     let id = insert(&mut tx, &new)
         .await?
         .ok_or(sqlx::Error::RowNotFound)?;
-    let note = format!("resent as {id}");
+    if let Some(sim) = original.sim_id.as_deref() {
+        crate::install::revoke_for_sim(&mut tx, &original.project, sim).await?;
+    }
+    let note = format!("resent as {id}; earlier install links revoked");
     add_history(&mut tx, &original.id, original.status(), &note).await?;
     tx.commit().await?;
     Ok(id)

@@ -20,6 +20,7 @@ use crate::{
     config::{EmailSettings, GigsSettings, Settings, WorkerSettings},
     email::{EmailComposer, Mailer},
     gigs::GigsClient,
+    install::InstallLinks,
     telemetry::{Metrics, mask_email},
 };
 
@@ -28,6 +29,7 @@ pub struct Worker {
     gigs: GigsClient,
     composer: EmailComposer,
     mailer: Mailer,
+    links: Option<InstallLinks>,
     settings: WorkerSettings,
     metrics: Arc<Metrics>,
     in_flight: Mutex<HashSet<String>>,
@@ -51,7 +53,12 @@ impl Worker {
         pool: PgPool,
         metrics: Arc<Metrics>,
     ) -> anyhow::Result<Self> {
+        let links = email
+            .public_base_url
+            .clone()
+            .map(|base| InstallLinks::new(pool.clone(), base, email.install_link_ttl));
         Ok(Self {
+            links,
             pool,
             gigs: GigsClient::new(gigs, metrics.clone())?,
             composer: EmailComposer::new(email)?,
@@ -172,6 +179,7 @@ impl Worker {
                 gigs: &self.gigs,
                 composer: &self.composer,
                 mailer: &self.mailer,
+                links: self.links.as_ref(),
             };
             let result = attempt.run(&claimed, &mut resolved).await;
             self.outcome(

@@ -100,6 +100,7 @@ fn demo_settings(
             brand_name: "Demo Mobile".into(),
             support_url: Some("https://demo.example/help".parse()?),
             public_base_url: None,
+            install_link_ttl: Duration::from_secs(30 * 86_400),
         },
         worker: WorkerSettings {
             poll_interval: Duration::from_millis(200),

@@ -53,6 +53,10 @@ impl GigsClient {
         })
     }
 
+    pub fn project(&self) -> &ProjectId {
+        &self.project
+    }
+
     pub async fn user(&self, user: &UserId) -> Result<User, GigsError> {
         self.get("user", &format!("users/{user}")).await
     }

@@ -24,7 +24,7 @@ fn statuses(d: &Value) -> Vec<String> {
         .collect()
 }
 
-fn decode_qr(png: &[u8]) -> String {
+pub fn decode_qr(png: &[u8]) -> String {
     let img = image::load_from_memory(png).expect("a PNG").to_luma8();
     let mut prepared = rqrr::PreparedImage::prepare(img);
     let grids = prepared.detect_grids();

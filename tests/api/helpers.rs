@@ -56,6 +56,8 @@ pub struct TestApp {
 pub struct Options {
     pub spawn_worker: bool,
     pub max_attempts: i32,
+    /// Sets PUBLIC_BASE_URL to the app's own address.
+    pub install_links: bool,
 }
 
 impl Default for Options {
@@ -63,6 +65,7 @@ impl Default for Options {
         Self {
             spawn_worker: false,
             max_attempts: 5,
+            install_links: false,
         }
     }
 }
@@ -115,6 +118,7 @@ pub fn settings(db_url: &str, gigs_url: &str, smtp_port: u16, opts: &Options) ->
             brand_name: "Acme Mobile".into(),
             support_url: Some("https://acme.example/help".parse().unwrap()),
             public_base_url: None,
+            install_link_ttl: Duration::from_secs(30 * 86_400),
         },
         worker: WorkerSettings {
             concurrency: 8,
@@ -137,10 +141,14 @@ pub async fn spawn_app_with(opts: Options) -> TestApp {
     let db_url = fresh_database().await;
     let gigs = MockServer::start().await;
     let smtp = SmtpSink::start().await;
-    let settings = settings(&db_url, &gigs.uri(), smtp.port, &opts);
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let mut settings = settings(&db_url, &gigs.uri(), smtp.port, &opts);
+    if opts.install_links {
+        settings.email.public_base_url = Some(format!("http://127.0.0.1:{port}").parse().unwrap());
+    }
     db::create_and_migrate(&settings.database).await.unwrap();
     let pool = db::lazy_pool(&settings.database).unwrap();
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let app = Application::build_with(
         settings.clone(),
         pool.clone(),

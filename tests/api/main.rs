@@ -3,6 +3,7 @@
 mod cli;
 mod deliveries;
 mod helpers;
+mod install;
 mod lifecycle;
 mod logs;
 mod operations;

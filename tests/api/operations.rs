@@ -117,11 +117,12 @@ async fn metrics_parse_and_move_with_accepted_rejected_and_delivered_webhooks() 
     );
 }
 
-const ROUTES: [(&str, &str); 8] = [
+const ROUTES: [(&str, &str); 9] = [
     ("/webhooks/gigs", "post"),
     ("/deliveries", "get"),
     ("/deliveries/{id}", "get"),
     ("/deliveries/{id}/resend", "post"),
+    ("/install/{token}", "get"),
     ("/healthz", "get"),
     ("/readyz", "get"),
     ("/metrics", "get"),

@@ -1,0 +1,151 @@
+//! `GET /install/{token}`: redirect a phone to its installer, show other devices the QR.
+use actix_web::{
+    HttpRequest, HttpResponse,
+    http::{
+        StatusCode,
+        header::{self, HeaderValue},
+    },
+    web,
+};
+use secrecy::{ExposeSecret, SecretString};
+use sqlx::PgPool;
+
+use super::{
+    Device, detect,
+    links::{self, LiveLink},
+    page::Pages,
+};
+use crate::{
+    domain::{LpaActivationCode, SimId},
+    gigs::GigsClient,
+};
+
+/// What the route needs: Gigs, to fetch credentials at click time, and the pages.
+pub struct InstallPages {
+    gigs: GigsClient,
+    pages: Pages,
+}
+
+impl InstallPages {
+    pub fn new(gigs: GigsClient, brand: &str) -> anyhow::Result<Self> {
+        Ok(Self {
+            gigs,
+            pages: Pages::new(brand)?,
+        })
+    }
+}
+
+/// Nothing behind these answers may be cached or leak through a Referer.
+fn private(mut response: HttpResponse) -> HttpResponse {
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    response
+}
+
+fn html(status: StatusCode, body: String) -> HttpResponse {
+    private(
+        HttpResponse::build(status)
+            .content_type("text/html; charset=utf-8")
+            .body(body),
+    )
+}
+
+/// Opens an install link from an email.
+#[utoipa::path(
+    get, path = "/install/{token}", tag = "install",
+    params(("token" = String, Path, description = "The token from the email link")),
+    responses(
+        (status = 302, description = "iPhone/iPad or Android: to the platform's eSIM installer"),
+        (status = 200, description = "Other devices: a page with the QR code and manual details",
+            content_type = "text/html"),
+        (status = 404, description = "Unknown, expired or replaced link", content_type = "text/html"),
+        (status = 503, description = "Gigs is unavailable; try again shortly", content_type = "text/html"),
+    )
+)]
+pub async fn open_install_link(
+    req: HttpRequest,
+    path: web::Path<String>,
+    pool: web::Data<PgPool>,
+    install: web::Data<InstallPages>,
+) -> HttpResponse {
+    let token = path.into_inner();
+    let unavailable = || {
+        html(
+            StatusCode::SERVICE_UNAVAILABLE,
+            install.pages.not_available(),
+        )
+    };
+    let link = match links::find_live(&pool, &token).await {
+        Ok(Some(link)) => link,
+        Ok(None) => return html(StatusCode::NOT_FOUND, install.pages.not_available()),
+        Err(e) => {
+            tracing::warn!(error = %e, "install link lookup failed");
+            return unavailable();
+        }
+    };
+    let user_agent = req
+        .headers()
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let device = detect(user_agent);
+    match answer(&install, &link, device).await {
+        Ok((response, what)) => {
+            let detail = format!("install link opened on {}: {what}", device.label());
+            if let Err(e) = links::record_click(&pool, &token, &detail).await {
+                tracing::warn!(error = %e, "recording an install click failed");
+            }
+            tracing::info!(delivery.id = %link.delivery_id, device = device.label(), "install link opened");
+            response
+        }
+        Err(e) => {
+            tracing::warn!(delivery.id = %link.delivery_id, error = %e, "install link could not be served");
+            unavailable()
+        }
+    }
+}
+
+/// The redirect or page, and what was done (for the history, without secrets).
+async fn answer(
+    install: &InstallPages,
+    link: &LiveLink,
+    device: Device,
+) -> anyhow::Result<(HttpResponse, &'static str)> {
+    let sim = SimId::parse(link.sim_id.as_str())?;
+    anyhow::ensure!(
+        link.project == install.gigs.project().as_str(),
+        "link of another project"
+    );
+    let creds = install.gigs.sim_credentials(&sim).await?;
+    let redirect = |url: &SecretString| {
+        private(
+            HttpResponse::Found()
+                .insert_header((header::LOCATION, url.expose_secret()))
+                .finish(),
+        )
+    };
+    match (device, &creds.ios_install_url, &creds.android_install_url) {
+        (Device::Ios, Some(url), _) => {
+            return Ok((redirect(url), "redirected to the iOS installer"));
+        }
+        (Device::Android, _, Some(url)) => {
+            return Ok((redirect(url), "redirected to the Android installer"));
+        }
+        _ => {}
+    }
+    let code = creds
+        .activation_code
+        .as_ref()
+        .ok_or_else(|| anyhow::anyhow!("Gigs has no credentials for this SIM"))?;
+    let lpa = LpaActivationCode::parse(code.expose_secret())?;
+    let page = install.pages.install(&lpa)?;
+    Ok((html(StatusCode::OK, page), "showed the QR code page"))
+}

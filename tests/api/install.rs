@@ -1,0 +1,214 @@
+//! The device-aware install link: redirects by user agent, the QR page, expiry, revocation.
+use base64::{Engine, engine::general_purpose::STANDARD as B64};
+use mail_parser::MessageParser;
+use reqwest::{Response, redirect::Policy};
+
+use crate::helpers::*;
+
+const IOS_URL: &str = "https://esimsetup.apple.com/esim_qrcode_provisioning?carddata=LPA:1$smdp.gigs.com$2M-3L0MX-F8HE2";
+const ANDROID_URL: &str = "https://esimsetup.android.com/esim_qrcode_provisioning?carddata=LPA:1$smdp.gigs.com$2M-3L0MX-F8HE2";
+
+const IPHONE: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1";
+const IPAD: &str = "Mozilla/5.0 (iPad; CPU OS 16_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/16.6 Mobile/15E148 Safari/604.1";
+const PIXEL: &str = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.6367.82 Mobile Safari/537.36";
+const GALAXY: &str = "Mozilla/5.0 (Linux; Android 13; SM-S918B) AppleWebKit/537.36 (KHTML, like Gecko) SamsungBrowser/23.0 Chrome/115.0.0.0 Mobile Safari/537.36";
+const WINDOWS: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36 Edg/124.0.0.0";
+const MAC: &str = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Safari/605.1.15";
+
+async fn app_with_links() -> TestApp {
+    let app = spawn_app_with(Options {
+        install_links: true,
+        ..Options::default()
+    })
+    .await;
+    app.mock_gigs_ok().await;
+    app
+}
+
+/// Delivers one email and returns the install link it leads with.
+async fn emailed_link(app: &TestApp, delivery: &str) -> String {
+    assert_eq!(app.drive(delivery).await["status"], "delivered");
+    let mails = app.smtp.mails();
+    let msg = MessageParser::default()
+        .parse(&mails.last().unwrap().data)
+        .unwrap();
+    let text = msg.body_text(0).unwrap().into_owned();
+    let html = msg.body_html(0).unwrap().into_owned();
+    let prefix = format!("{}/install/", app.address);
+    let start = text
+        .find(&prefix)
+        .expect("the text part has the install link");
+    let token: String = text[start + prefix.len()..]
+        .chars()
+        .take_while(char::is_ascii_alphanumeric)
+        .collect();
+    assert!(token.len() >= 22, "at least 128 bits: {token}");
+    let link = format!("{prefix}{token}");
+    assert!(
+        start < text.find(IOS_URL).unwrap(),
+        "the install link leads"
+    );
+    assert!(
+        html.contains(&format!("href=\"{link}\"")),
+        "the HTML has the install link"
+    );
+    link
+}
+
+async fn open(link: &str, user_agent: &str) -> Response {
+    let client = reqwest::Client::builder()
+        .redirect(Policy::none())
+        .build()
+        .unwrap();
+    client
+        .get(link)
+        .header("user-agent", user_agent)
+        .send()
+        .await
+        .unwrap()
+}
+
+fn assert_private(r: &Response) {
+    assert_eq!(r.headers()["cache-control"], "no-store");
+    assert_eq!(r.headers()["referrer-policy"], "no-referrer");
+}
+
+#[tokio::test]
+async fn phones_are_redirected_to_their_installer() {
+    let app = app_with_links().await;
+    let link = emailed_link(&app, &app.deliver_event(ACTIVATED).await).await;
+
+    for (ua, target) in [
+        (IPHONE, IOS_URL),
+        (IPAD, IOS_URL),
+        (PIXEL, ANDROID_URL),
+        (GALAXY, ANDROID_URL),
+    ] {
+        let r = open(&link, ua).await;
+        assert_eq!(r.status(), 302, "{ua}");
+        assert_eq!(r.headers()["location"], target, "{ua}");
+        assert_private(&r);
+    }
+}
+
+#[tokio::test]
+async fn other_devices_get_a_page_with_the_qr_code_and_manual_details() {
+    let app = app_with_links().await;
+    let link = emailed_link(&app, &app.deliver_event(ACTIVATED).await).await;
+
+    for ua in [WINDOWS, MAC, ""] {
+        let r = open(&link, ua).await;
+        assert_eq!(r.status(), 200, "{ua}");
+        assert_private(&r);
+        assert!(
+            r.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/html")
+        );
+        let page = r.text().await.unwrap();
+        assert!(page.contains("smdp.gigs.com") && page.contains("2M-3L0MX-F8HE2"));
+        let start = page
+            .find("data:image/png;base64,")
+            .expect("an inline QR image")
+            + 22;
+        let b64: String = page[start..].chars().take_while(|c| *c != '"').collect();
+        let png = B64.decode(b64).unwrap();
+        assert_eq!(crate::deliveries::decode_qr(&png), ACTIVATION_CODE);
+        assert!(!page.contains("http"), "no remote resources on the page");
+    }
+}
+
+#[tokio::test]
+async fn unknown_and_expired_tokens_get_a_404_page_without_detail() {
+    let app = app_with_links().await;
+    let id = app.deliver_event(ACTIVATED).await;
+    let link = emailed_link(&app, &id).await;
+    let unknown = format!("{}/install/{}", app.address, "A".repeat(32));
+
+    let r = open(&unknown, IPHONE).await;
+    assert_eq!(r.status(), 404);
+    assert_private(&r);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("not available") && !page.contains("sim_") && !page.contains("dlv_"));
+
+    sqlx::query("UPDATE install_links SET expires_at = now() - interval '1 second'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(open(&link, IPHONE).await.status(), 404);
+    assert_eq!(open(&link, WINDOWS).await.status(), 404);
+}
+
+#[tokio::test]
+async fn a_resend_revokes_the_earlier_link_and_sends_a_working_one() {
+    let app = app_with_links().await;
+    let first = app.deliver_event(ACTIVATED).await;
+    let old_link = emailed_link(&app, &first).await;
+
+    let resent: serde_json::Value = app
+        .post(&format!("/deliveries/{first}/resend"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let new_link = emailed_link(&app, resent["id"].as_str().unwrap()).await;
+
+    assert_ne!(old_link, new_link);
+    assert_eq!(open(&old_link, IPHONE).await.status(), 404);
+    assert_eq!(open(&new_link, IPHONE).await.status(), 302);
+}
+
+#[tokio::test]
+async fn clicks_are_counted_and_the_table_holds_no_token_or_credential() {
+    let app = app_with_links().await;
+    let id = app.deliver_event(ACTIVATED).await;
+    let link = emailed_link(&app, &id).await;
+    let token = link.rsplit('/').next().unwrap().to_owned();
+
+    for ua in [IPHONE, PIXEL, WINDOWS] {
+        open(&link, ua).await;
+    }
+
+    let clicks: i32 =
+        sqlx::query_scalar("SELECT sum(clicks)::int FROM install_links WHERE delivery_id = $1")
+            .bind(&id)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(clicks, 3);
+    let history = app.delivery(&id).await["history"].to_string();
+    assert!(
+        history.contains("install link opened on iPhone/iPad: redirected to the iOS installer"),
+        "{history}"
+    );
+    assert!(
+        history.contains("install link opened on Android"),
+        "{history}"
+    );
+    assert!(
+        history.contains("install link opened on another device: showed the QR code page"),
+        "{history}"
+    );
+
+    let rows: Vec<String> = sqlx::query_scalar("SELECT row_to_json(l)::text FROM install_links l")
+        .fetch_all(&app.pool)
+        .await
+        .unwrap();
+    let table = rows.join("\n");
+    assert_eq!(rows.len(), 1);
+    let stored_hash: Vec<u8> = sqlx::query_scalar("SELECT token_hash FROM install_links")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(stored_hash.len(), 32, "a SHA-256");
+    for secret in [token.as_str(), "2M-3L0MX-F8HE2", "esimsetup"] {
+        assert!(!table.contains(secret), "{secret} in install_links");
+    }
+    let logs = crate::logs::captured();
+    assert!(
+        logs.contains("install link opened"),
+        "the clicks were logged"
+    );
+    assert!(!logs.contains(&token), "the token is in the logs");
+}
