@@ -6,7 +6,10 @@ use base64::{Engine, engine::general_purpose::STANDARD as B64};
 use esim_courier::email::{EmailContext, SUPPORTED_LOCALES, Templates, qr_png};
 
 fn main() -> anyhow::Result<()> {
-    let out: PathBuf = std::env::args().nth(1).unwrap_or_else(|| "target/email-preview".into()).into();
+    let out: PathBuf = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "target/email-preview".into())
+        .into();
     std::fs::create_dir_all(&out)?;
     let templates = Templates::new()?;
     // Gigs' documentation example, as in the test fixtures.
@@ -20,7 +23,9 @@ fn main() -> anyhow::Result<()> {
             brand: "Acme Mobile",
             support_url: Some("https://acme.example/help"),
             name: Some("Jerry Seinfeld"),
-            install_link: Some("https://esim.acme.example/install/Xq3bT9wLr2mPz8KdVh4sNc7YfJ1gAeU6"),
+            install_link: Some(
+                "https://esim.acme.example/install/Xq3bT9wLr2mPz8KdVh4sNc7YfJ1gAeU6",
+            ),
             ios_url: Some(&ios),
             android_url: Some(&android),
             smdp: "smdp.gigs.com",
@@ -30,7 +35,10 @@ fn main() -> anyhow::Result<()> {
         let html = rendered.html.replace("cid:QR", &qr);
         let path = out.join(format!("email-{locale}.html"));
         std::fs::write(&path, html)?;
-        std::fs::write(out.join(format!("email-{locale}.txt")), format!("Subject: {}\n\n{}", rendered.subject, rendered.text))?;
+        std::fs::write(
+            out.join(format!("email-{locale}.txt")),
+            format!("Subject: {}\n\n{}", rendered.subject, rendered.text),
+        )?;
         println!("{}", path.display());
     }
     Ok(())
