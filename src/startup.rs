@@ -15,7 +15,7 @@ use crate::{
     gigs::GigsClient,
     install::{self, InstallPages},
     telemetry::{Metrics, RedactedRootSpan},
-    webhooks::{self, IngestPolicy, WebhookVerifier},
+    webhooks::{self, IngestPolicy, Ingestor, WebhookVerifier},
 };
 
 pub struct Application {
@@ -41,12 +41,12 @@ impl Default for RunOptions {
 
 impl Application {
     /// Creates and migrates the database, then binds `LISTEN_ADDR`.
-    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+    pub async fn build(settings: Settings, options: RunOptions) -> anyhow::Result<Self> {
         db::create_and_migrate(&settings.database).await?;
         let pool = db::lazy_pool(&settings.database)?;
         let listener = TcpListener::bind(&settings.http.listen_addr)
             .with_context(|| format!("cannot listen on {}", settings.http.listen_addr))?;
-        Self::build_with(settings, pool, listener, RunOptions::default())
+        Self::build_with(settings, pool, listener, options)
     }
 
     /// Uses a pool and listener made by the caller: tests bind port 0.
@@ -112,10 +112,13 @@ fn http_server(
         settings.http.webhook_secrets.clone(),
         settings.http.webhook_tolerance,
     ));
-    let policy = web::Data::new(IngestPolicy {
-        project: settings.gigs.project.clone(),
-        trigger_events: settings.http.trigger_events.clone(),
-    });
+    let ingestor = web::Data::new(Ingestor::start(
+        pool.clone(),
+        IngestPolicy {
+            project: settings.gigs.project.clone(),
+            trigger_events: settings.http.trigger_events.clone(),
+        },
+    ));
     let tokens = web::Data::new(StatusTokens::new(&settings.http.status_api_tokens));
     let install = web::Data::new(InstallPages::new(
         GigsClient::new(&settings.gigs, metrics.clone())?,
@@ -127,7 +130,7 @@ fn http_server(
         App::new()
             .wrap(TracingLogger::<RedactedRootSpan>::new())
             .app_data(verifier.clone())
-            .app_data(policy.clone())
+            .app_data(ingestor.clone())
             .app_data(tokens.clone())
             .app_data(pool.clone())
             .app_data(metrics.clone())

@@ -15,7 +15,7 @@ use crate::{
     db,
     deliveries::Worker,
     demo,
-    startup::Application,
+    startup::{Application, RunOptions},
     telemetry,
 };
 
@@ -33,7 +33,11 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Serve HTTP (webhooks, status API) and run the delivery worker. The default.
-    Serve,
+    Serve {
+        /// Serve HTTP only; run `worker` processes to send.
+        #[arg(long)]
+        no_worker: bool,
+    },
     /// Run only the delivery worker, to scale sending out on the same database.
     Worker,
     /// Create the database if missing, apply migrations, and exit.
@@ -64,7 +68,10 @@ pub fn main() -> ExitCode {
         .enable_all()
         .build()
         .expect("the tokio runtime starts");
-    match runtime.block_on(run(cli.command.unwrap_or(Command::Serve), &env)) {
+    match runtime.block_on(run(
+        cli.command.unwrap_or(Command::Serve { no_worker: false }),
+        &env,
+    )) {
         Ok(code) => code,
         Err(Failure::Config(e)) => {
             eprintln!("{e}");
@@ -97,10 +104,13 @@ impl From<anyhow::Error> for Failure {
 
 async fn run(command: Command, env: &Env) -> Result<ExitCode, Failure> {
     match command {
-        Command::Serve => {
+        Command::Serve { no_worker } => {
             let settings = Settings::from_env(env)?;
             telemetry::init(LogFormat::from_env(env)?);
-            let app = Application::build(settings).await?;
+            let options = RunOptions {
+                spawn_worker: !no_worker,
+            };
+            let app = Application::build(settings, options).await?;
             tracing::info!(port = app.port(), "esim-courier serving");
             app.run_until_stopped().await?;
         }

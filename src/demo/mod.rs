@@ -1,6 +1,6 @@
 //! `demo`: one whole delivery on this machine, through the real webhook endpoint, with a
 //! built-in sandbox standing in for the Gigs API.
-mod sandbox;
+pub mod sandbox;
 
 use std::{
     net::TcpListener,

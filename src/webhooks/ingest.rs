@@ -106,7 +106,21 @@ pub async fn ingest(
     Ok(outcome)
 }
 
-fn decide(policy: &IngestPolicy, event: &GigsEvent) -> DeliveryPlan {
+/// The first history line of a delivery created by `event`.
+pub(super) fn history_line(event: &GigsEvent, reason: Option<&str>) -> String {
+    format!(
+        "{} {}: {}",
+        event.event_type,
+        event.id,
+        reason.unwrap_or("queued")
+    )
+}
+
+/// Noted on a SIM's delivery when another trigger event for the SIM arrives.
+pub(super) const SAME_SIM_NOTE: &str =
+    "this SIM already has its automatic email; use resend for another";
+
+pub(super) fn decide(policy: &IngestPolicy, event: &GigsEvent) -> DeliveryPlan {
     if !policy.trigger_events.contains(&event.event_type) {
         return DeliveryPlan::Ignore;
     }
@@ -131,11 +145,7 @@ async fn record_delivery(
     status: DeliveryStatus,
     reason: Option<&str>,
 ) -> sqlx::Result<IngestOutcome> {
-    let history = format!("{} {}", event.event_type, event.id);
-    let history = match reason {
-        Some(reason) => format!("{history}: {reason}"),
-        None => format!("{history}: queued"),
-    };
+    let history = history_line(event, reason);
     let new = NewDelivery {
         status,
         reason,
@@ -161,10 +171,7 @@ async fn record_delivery(
     let sim = new.sim.unwrap_or_default();
     let existing = store::automatic_for_sim(tx, new.project, sim).await?;
     if let Some(existing) = &existing {
-        let note = format!(
-            "{} {}: this SIM already has its automatic email; use resend for another",
-            event.event_type, event.id
-        );
+        let note = format!("{} {}: {SAME_SIM_NOTE}", event.event_type, event.id);
         let current =
             sqlx::query_scalar::<_, String>("SELECT status FROM deliveries WHERE id = $1")
                 .bind(existing)

@@ -1,9 +1,11 @@
 //! The front door: verify Gigs webhooks, parse them leniently, record them durably.
+mod batch;
 mod event;
 mod ingest;
 mod route;
 mod verify;
 
+pub use batch::Ingestor;
 pub use event::{DeliveryPlan, GigsEvent, InvalidEvent, plan_delivery};
 pub use ingest::{IngestKind, IngestOutcome, IngestPolicy, ingest};
 pub use route::{

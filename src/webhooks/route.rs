@@ -2,11 +2,10 @@
 use actix_web::{HttpRequest, HttpResponse, ResponseError, http::StatusCode, web};
 use futures_util::StreamExt;
 use serde::Serialize;
-use sqlx::PgPool;
 
 use super::{
-    GigsEvent, IngestPolicy, InvalidEvent, VerifyError, WebhookVerifier,
-    ingest::{IngestKind, IngestOutcome, ingest},
+    GigsEvent, Ingestor, InvalidEvent, VerifyError, WebhookVerifier,
+    ingest::{IngestKind, IngestOutcome},
 };
 use crate::{
     api::{
@@ -125,12 +124,11 @@ pub async fn receive_webhook(
     req: HttpRequest,
     payload: web::Payload,
     verifier: web::Data<WebhookVerifier>,
-    policy: web::Data<IngestPolicy>,
-    pool: web::Data<PgPool>,
+    ingestor: web::Data<Ingestor>,
     metrics: web::Data<Metrics>,
 ) -> Result<HttpResponse, WebhookError> {
     let span = tracing::Span::current();
-    let result = handle(&req, payload, &verifier, &policy, &pool).await;
+    let result = handle(&req, payload, &verifier, &ingestor).await;
     let outcome = match &result {
         Ok(done) if done.kind == IngestKind::Accepted => WebhookOutcome::Accepted,
         Ok(done) if done.kind == IngestKind::Duplicate => WebhookOutcome::Duplicate,
@@ -157,8 +155,7 @@ async fn handle(
     req: &HttpRequest,
     payload: web::Payload,
     verifier: &WebhookVerifier,
-    policy: &IngestPolicy,
-    pool: &PgPool,
+    ingestor: &Ingestor,
 ) -> Result<IngestOutcome, WebhookError> {
     let body = read_body(req, payload).await?;
     let now = chrono::Utc::now().timestamp();
@@ -171,13 +168,11 @@ async fn handle(
     span.record("event.type", event.event_type.as_str());
     // serde_json accepted the bytes, so they are UTF-8.
     let raw = std::str::from_utf8(&body).map_err(|_| InvalidEvent::NotJson("not UTF-8".into()))?;
-    let outcome = ingest(pool, policy, webhook_id, &event, raw)
-        .await
-        .map_err(|e| {
-            if !is_unavailable(&e) {
-                tracing::error!(error = %e, "recording the webhook failed");
-            }
-            WebhookError::Unavailable(e)
-        })?;
+    let outcome = ingestor.submit(webhook_id, event, raw).await.map_err(|e| {
+        if !is_unavailable(&e) {
+            tracing::error!(error = %e, "recording the webhook failed");
+        }
+        WebhookError::Unavailable(e)
+    })?;
     Ok(outcome)
 }

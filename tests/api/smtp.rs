@@ -10,6 +10,10 @@ use tokio::{
 
 #[derive(Debug, Clone)]
 pub struct ReceivedMail {
+    /// When the server accepted it: the end of the SMTP transaction (the benchmark's
+    /// latency clock).
+    #[allow(dead_code)]
+    pub at: std::time::Instant,
     pub mail_from: String,
     pub rcpt_to: Vec<String>,
     pub data: Vec<u8>,
@@ -49,6 +53,17 @@ impl SmtpSink {
             arrived,
             task,
         }
+    }
+
+    /// Forgets what was received (the benchmark's phases start empty).
+    #[allow(dead_code)]
+    pub fn clear(&self) {
+        self.mails.lock().unwrap().clear();
+    }
+
+    #[allow(dead_code)]
+    pub fn count(&self) -> usize {
+        self.mails.lock().unwrap().len()
     }
 
     pub fn mails(&self) -> Vec<ReceivedMail> {
@@ -142,6 +157,7 @@ async fn session(
                 data.extend_from_slice(body);
             }
             mails.lock().unwrap().push(ReceivedMail {
+                at: std::time::Instant::now(),
                 mail_from: from.clone(),
                 rcpt_to: to.clone(),
                 data,

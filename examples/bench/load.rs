@@ -1,0 +1,158 @@
+//! Load generators: signed, distinct webhooks as fast as 64 connections go, or at a rate.
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use esim_courier::webhooks::{WebhookSecret, sign};
+use serde_json::{Value, json};
+use tokio::task::JoinSet;
+
+static NEXT: AtomicU64 = AtomicU64::new(1);
+
+/// A `subscription.activated` event for a new eSIM, about 1 KB like Gigs' own.
+pub fn event(tag: &str) -> Vec<u8> {
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    serde_json::to_vec(&json!({
+        "object": "event",
+        "id": format!("evt_{tag}{n}"),
+        "type": "com.gigs.subscription.activated",
+        "time": "2026-11-20T09:14:03Z",
+        "project": crate::PROJECT,
+        "source": "https://api.gigs.com",
+        "specversion": "1.0",
+        "datacontenttype": "application/json",
+        "version": "2025-05-22",
+        "data": {
+            "object": "subscription",
+            "id": "sub_demo",
+            "status": "active",
+            "activatedAt": "2026-11-20T09:14:01Z",
+            "createdAt": "2026-11-20T09:12:44Z",
+            "phoneNumber": "+19591234567",
+            "plan": {"object": "plan", "id": "pln_0SNlurA049MEWV3V0q7gjQbM4EVo", "name": "Unlimited"},
+            "sim": {
+                "object": "sim", "id": format!("sim_{tag}{n}"), "iccid": "89883070000007537119",
+                "provider": "p9", "status": "active", "type": "eSIM", "metadata": {},
+                "createdAt": "2026-11-20T09:12:40Z"
+            },
+            "user": {
+                "object": "user", "id": "usr_demo", "email": "jerry@example.com",
+                "emailVerified": true, "fullName": "Jerry Seinfeld", "preferredLocale": "en-US",
+                "status": "active", "metadata": {}, "createdAt": "2026-11-20T09:10:02Z"
+            },
+            "metadata": {}
+        }
+    }))
+    .expect("JSON")
+}
+
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .pool_max_idle_per_host(256)
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("client")
+}
+
+/// Posts one signed event; returns the delivery id on a 200.
+pub async fn post(
+    client: &reqwest::Client,
+    url: &str,
+    secret: &WebhookSecret,
+    tag: &str,
+) -> Option<String> {
+    let body = event(tag);
+    let id = format!("msg_{tag}{}", NEXT.fetch_add(1, Ordering::Relaxed));
+    let ts = chrono::Utc::now().timestamp();
+    let signature = sign(secret, &id, ts, &body);
+    let response = client
+        .post(url)
+        .header("content-type", "application/json")
+        .header("webhook-id", &id)
+        .header("webhook-timestamp", ts.to_string())
+        .header("webhook-signature", signature)
+        .body(body)
+        .send()
+        .await
+        .ok()?;
+    if response.status() != 200 {
+        return None;
+    }
+    let json: Value = response.json().await.ok()?;
+    json["delivery"].as_str().map(str::to_owned)
+}
+
+pub struct IngestResult {
+    pub accepted: u64,
+    pub failed: u64,
+    pub latencies: Vec<Duration>,
+    pub elapsed: Duration,
+}
+
+/// `connections` loops posting distinct webhooks for `duration`.
+pub async fn ingest(base: &str, connections: usize, duration: Duration) -> IngestResult {
+    let secret = Arc::new(WebhookSecret::parse(crate::SECRET).expect("secret"));
+    let url = Arc::new(format!("{base}/webhooks/gigs"));
+    let client = client();
+    let started = Instant::now();
+    let deadline = started + duration;
+    let mut tasks = JoinSet::new();
+    for _ in 0..connections {
+        let (client, url, secret) = (client.clone(), url.clone(), secret.clone());
+        tasks.spawn(async move {
+            let (mut ok, mut failed, mut latencies) = (0u64, 0u64, Vec::new());
+            while Instant::now() < deadline {
+                let t = Instant::now();
+                match post(&client, &url, &secret, "in").await {
+                    Some(_) => {
+                        ok += 1;
+                        latencies.push(t.elapsed());
+                    }
+                    None => failed += 1,
+                }
+            }
+            (ok, failed, latencies)
+        });
+    }
+    let mut result = IngestResult {
+        accepted: 0,
+        failed: 0,
+        latencies: Vec::new(),
+        elapsed: Duration::ZERO,
+    };
+    while let Some(Ok((ok, failed, lat))) = tasks.join_next().await {
+        result.accepted += ok;
+        result.failed += failed;
+        result.latencies.extend(lat);
+    }
+    result.elapsed = started.elapsed();
+    result.latencies.sort();
+    result
+}
+
+/// `rate` webhooks a second for `secs`; returns each delivery id with the instant its 2xx
+/// arrived.
+pub async fn steady(base: &str, rate: u64, secs: u64) -> Vec<(String, Instant)> {
+    let secret = Arc::new(WebhookSecret::parse(crate::SECRET).expect("secret"));
+    let url = Arc::new(format!("{base}/webhooks/gigs"));
+    let client = client();
+    let mut ticker = tokio::time::interval(Duration::from_micros(1_000_000 / rate));
+    let mut tasks = JoinSet::new();
+    for _ in 0..rate * secs {
+        ticker.tick().await;
+        let (client, url, secret) = (client.clone(), url.clone(), secret.clone());
+        tasks.spawn(async move {
+            let id = post(&client, &url, &secret, "lat").await;
+            id.map(|id| (id, Instant::now()))
+        });
+    }
+    let mut out = Vec::new();
+    while let Some(Ok(answer)) = tasks.join_next().await {
+        out.extend(answer);
+    }
+    out
+}

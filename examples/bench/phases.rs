@@ -1,0 +1,315 @@
+//! The benchmark's phases, in order: limits first, then the service against them.
+use std::{
+    collections::HashMap,
+    path::{Path, PathBuf},
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use anyhow::Context;
+use esim_courier::{
+    config::EmailSettings,
+    domain::LpaActivationCode,
+    email::{EmailComposer, Recipient},
+    gigs::SimCredentials,
+};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor, transport::smtp::PoolConfig};
+use secrecy::SecretString;
+use sqlx::{Connection, PgConnection};
+use tokio::task::JoinSet;
+
+use crate::{
+    Figures, load,
+    process::{self, Env},
+    smtp::SmtpSink,
+};
+
+const BENCH_DB: &str = "esim_courier_bench";
+const PGBENCH_DB: &str = "esim_courier_pgbench";
+
+async fn recreate(db: &str) -> anyhow::Result<()> {
+    let mut admin = PgConnection::connect(&format!("{}/postgres", crate::PG_BASE)).await?;
+    sqlx::query(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"))
+        .execute(&mut admin)
+        .await?;
+    sqlx::query(&format!("CREATE DATABASE {db}"))
+        .execute(&mut admin)
+        .await?;
+    Ok(())
+}
+
+pub async fn run_all(binary: &str, f: &mut Figures) -> anyhow::Result<()> {
+    let binary = PathBuf::from(binary);
+    let dir = PathBuf::from("target/bench");
+    std::fs::create_dir_all(&dir)?;
+    let sink = SmtpSink::start().await;
+    let (gigs_url, _gigs) = esim_courier::demo::sandbox::start("jerry@example.com".into())?;
+    recreate(BENCH_DB).await?;
+    let database_url = format!("{}/{BENCH_DB}", crate::PG_BASE);
+    let env = Env {
+        database_url: &database_url,
+        gigs_url: &gigs_url,
+        smtp_port: sink.port,
+    };
+
+    println!("1/6 durable-insert limit: pgbench, 64 clients, 1 KB row per transaction");
+    f.ingest_limit_per_s = pgbench(&dir).await?;
+    println!("    {:.0} tps", f.ingest_limit_per_s);
+
+    println!(
+        "2/6 ingest: {} connections for {} s",
+        crate::INGEST_CONNECTIONS,
+        crate::INGEST_SECS
+    );
+    let http = process::start(
+        &binary,
+        &["serve", "--no-worker"],
+        &env,
+        &dir.join("serve-ingest.log"),
+    )
+    .await?;
+    http.wait_ready().await?;
+    let r = load::ingest(
+        &http.base(),
+        crate::INGEST_CONNECTIONS,
+        Duration::from_secs(crate::INGEST_SECS),
+    )
+    .await;
+    f.ingest_per_s = r.accepted as f64 / r.elapsed.as_secs_f64();
+    f.ingest_p50_ms = crate::percentile(&r.latencies, 0.50);
+    f.ingest_p99_ms = crate::percentile(&r.latencies, 0.99);
+    println!(
+        "    {} accepted, {} failed: {:.0}/s, p50 {:.1} ms, p99 {:.1} ms",
+        r.accepted, r.failed, f.ingest_per_s, f.ingest_p50_ms, f.ingest_p99_ms
+    );
+    let mut peak = http.rss_mb().1;
+    http.stop().await?;
+
+    println!("3/6 sending limit: the SMTP sink's acceptance rate from a plain lettre client");
+    let message = sample_message()?;
+    f.message_bytes = message.formatted().len();
+    f.sink_limit_per_s = sink_limit(&sink, &message, Duration::from_secs(10)).await?;
+    println!(
+        "    {:.0} messages/s of {} bytes",
+        f.sink_limit_per_s, f.message_bytes
+    );
+    sink.clear();
+
+    println!(
+        "4/6 pipeline: a backlog of {} pending deliveries drained by one worker",
+        crate::BACKLOG
+    );
+    let mut db = PgConnection::connect(&database_url).await?;
+    // The ingest phase's deliveries are not part of this backlog.
+    sqlx::query(
+        "UPDATE deliveries SET status = 'skipped', next_attempt_at = NULL WHERE status = 'pending'",
+    )
+    .execute(&mut db)
+    .await?;
+    sqlx::query(
+        "INSERT INTO deliveries (id, status, event_id, event_type, project, sim_id, subscription_id,
+            user_id, recipient, automatic, next_attempt_at)
+         SELECT 'dlv_bench' || g, 'pending', 'evt_bench' || g, 'com.gigs.subscription.activated',
+            $1, 'sim_bench' || g, 'sub_demo', 'usr_demo', 'jerry@example.com', true, now()
+         FROM generate_series(1, $2) g",
+    )
+    .bind(crate::PROJECT)
+    .bind(crate::BACKLOG)
+    .execute(&mut db)
+    .await?;
+    let worker = process::start(&binary, &["worker"], &env, &dir.join("worker.log")).await?;
+    let deadline = Instant::now() + Duration::from_secs(600);
+    while sink.count() < crate::BACKLOG as usize && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let mails = sink.mails();
+    anyhow::ensure!(
+        mails.len() == crate::BACKLOG as usize,
+        "only {} of the backlog arrived",
+        mails.len()
+    );
+    let first = mails.iter().map(|m| m.at).min().unwrap();
+    let last = mails.iter().map(|m| m.at).max().unwrap();
+    f.pipeline_per_s = (mails.len() - 1) as f64 / (last - first).as_secs_f64();
+    println!(
+        "    {:.0} emails/s (first to last acceptance)",
+        f.pipeline_per_s
+    );
+    peak = peak.max(worker.rss_mb().1);
+    worker.stop().await?;
+    sink.clear();
+
+    println!(
+        "5/6 latency: {} webhooks/s for {} s, 2xx to SMTP acceptance",
+        crate::LATENCY_RATE,
+        crate::LATENCY_SECS
+    );
+    let serve = process::start(&binary, &["serve"], &env, &dir.join("serve-latency.log")).await?;
+    serve.wait_ready().await?;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let idle = serve.rss_mb().0;
+    let answered = load::steady(&serve.base(), crate::LATENCY_RATE, crate::LATENCY_SECS).await;
+    let mails = sink
+        .wait_for(answered.len(), Duration::from_secs(120))
+        .await;
+    let arrived: HashMap<String, Instant> = mails
+        .iter()
+        .filter_map(|m| message_delivery_id(&m.data).map(|id| (id, m.at)))
+        .collect();
+    let mut latencies: Vec<Duration> = answered
+        .iter()
+        .filter_map(|(id, answered_at)| {
+            arrived
+                .get(id)
+                .map(|at| at.saturating_duration_since(*answered_at))
+        })
+        .collect();
+    latencies.sort();
+    anyhow::ensure!(
+        latencies.len() == answered.len(),
+        "{} of {} emails arrived",
+        latencies.len(),
+        answered.len()
+    );
+    f.latency_p50_ms = crate::percentile(&latencies, 0.50);
+    f.latency_p99_ms = crate::percentile(&latencies, 0.99);
+    println!(
+        "    {} deliveries: p50 {:.1} ms, p99 {:.1} ms",
+        latencies.len(),
+        f.latency_p50_ms,
+        f.latency_p99_ms
+    );
+
+    println!("6/6 memory");
+    f.rss_idle_mb = idle;
+    f.rss_peak_mb = peak.max(serve.rss_mb().1);
+    println!(
+        "    idle {:.1} MiB, peak {:.1} MiB",
+        f.rss_idle_mb, f.rss_peak_mb
+    );
+    serve.stop().await?;
+    Ok(())
+}
+
+/// The `Message-ID` is `<dlv_…@domain>`: the delivery id, found without a MIME parser.
+fn message_delivery_id(data: &[u8]) -> Option<String> {
+    let text = std::str::from_utf8(&data[..data.len().min(4096)]).ok()?;
+    let start = text.find("Message-ID: <")? + "Message-ID: <".len();
+    let end = text[start..].find('@')?;
+    Some(text[start..start + end].to_owned())
+}
+
+async fn pgbench(dir: &Path) -> anyhow::Result<f64> {
+    recreate(PGBENCH_DB).await?;
+    let mut db = PgConnection::connect(&format!("{}/{PGBENCH_DB}", crate::PG_BASE)).await?;
+    sqlx::query("CREATE TABLE events (id bigserial PRIMARY KEY, payload jsonb NOT NULL)")
+        .execute(&mut db)
+        .await?;
+    let payload = format!(r#"{{"object":"event","pad":"{}"}}"#, "x".repeat(1000));
+    let script = dir.join("pgbench-insert.sql");
+    std::fs::write(
+        &script,
+        format!("INSERT INTO events (payload) VALUES ('{payload}');\n"),
+    )?;
+    let out = tokio::process::Command::new("pgbench")
+        .args([
+            "-n",
+            "-c",
+            "64",
+            "-j",
+            "2",
+            "-T",
+            "10",
+            "-h",
+            "127.0.0.1",
+            "-U",
+            "postgres",
+            "-f",
+        ])
+        .arg(&script)
+        .arg(PGBENCH_DB)
+        .env("PGOPTIONS", "-c synchronous_commit=on")
+        .output()
+        .await
+        .context("pgbench runs (Debian: postgresql-contrib)")?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let tps = text
+        .lines()
+        .find(|l| l.starts_with("tps = "))
+        .and_then(|l| l.split_whitespace().nth(2))
+        .and_then(|v| v.parse().ok())
+        .with_context(|| {
+            format!(
+                "no tps in pgbench output: {text}{}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        })?;
+    Ok(tps)
+}
+
+/// The email the service sends, composed by its own code with sample credentials.
+fn sample_message() -> anyhow::Result<lettre::Message> {
+    let settings = EmailSettings {
+        smtp_url: SecretString::from("smtp://127.0.0.1:25".to_owned()),
+        from: "Bench Mobile <esim@bench.example>".parse()?,
+        reply_to: None,
+        brand_name: "Your mobile provider".into(),
+        support_url: None,
+        public_base_url: None,
+        install_link_ttl: Duration::from_secs(86_400),
+    };
+    let code = "LPA:1$smdp.gigs.com$2M-3L0MX-F8HE2";
+    let url = |host: &str| {
+        Some(SecretString::from(format!(
+            "https://{host}/esim_qrcode_provisioning?carddata={code}"
+        )))
+    };
+    let creds = SimCredentials {
+        activation_code: Some(SecretString::from(code.to_owned())),
+        android_install_url: url("esimsetup.android.com"),
+        ios_install_url: url("esimsetup.apple.com"),
+    };
+    let recipient = Recipient {
+        mailbox: "Jerry Seinfeld <jerry@example.com>".parse()?,
+        name: Some("Jerry Seinfeld"),
+        preferred_locale: Some("en-US"),
+    };
+    let lpa = LpaActivationCode::parse(code)?;
+    let composed =
+        EmailComposer::new(&settings)?.compose("dlv_bench", &recipient, &lpa, &creds, None)?;
+    Ok(composed.message)
+}
+
+/// 16 pooled connections (the worker's default concurrency) sending as fast as they can.
+async fn sink_limit(
+    sink: &SmtpSink,
+    message: &lettre::Message,
+    duration: Duration,
+) -> anyhow::Result<f64> {
+    let transport = Arc::new(
+        AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous("127.0.0.1")
+            .port(sink.port)
+            .pool_config(PoolConfig::new().max_size(16))
+            .build(),
+    );
+    let started = Instant::now();
+    let deadline = started + duration;
+    let mut tasks = JoinSet::new();
+    for _ in 0..16 {
+        let (transport, message) = (transport.clone(), message.clone());
+        tasks.spawn(async move {
+            let mut sent = 0u64;
+            while Instant::now() < deadline {
+                if transport.send(message.clone()).await.is_ok() {
+                    sent += 1;
+                }
+            }
+            sent
+        });
+    }
+    let mut sent = 0;
+    while let Some(Ok(n)) = tasks.join_next().await {
+        sent += n;
+    }
+    Ok(sent as f64 / started.elapsed().as_secs_f64())
+}
