@@ -17,8 +17,13 @@ pub fn connect_options(settings: &DatabaseSettings) -> anyhow::Result<PgConnectO
     let options = PgConnectOptions::from_str(settings.url.expose_secret())
         .context("DATABASE_URL is not a valid PostgreSQL URL")?;
     // A 2xx promises the event is on disk, whatever the server's default says.
+    // Custom plans: a plan cached while the tables were small would keep scanning them
+    // whole as they grow, until autovacuum analyzes them.
     Ok(options
-        .options([("synchronous_commit", "on")])
+        .options([
+            ("synchronous_commit", "on"),
+            ("plan_cache_mode", "force_custom_plan"),
+        ])
         .application_name("esim-courier"))
 }
 

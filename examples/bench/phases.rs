@@ -52,9 +52,13 @@ pub async fn run_all(binary: &str, f: &mut Figures) -> anyhow::Result<()> {
         smtp_port: sink.port,
     };
 
-    println!("1/6 durable-insert limit: pgbench, 64 clients, 1 KB row per transaction");
-    f.ingest_limit_per_s = pgbench(&dir).await?;
-    println!("    {:.0} tps", f.ingest_limit_per_s);
+    // BENCH_ONLY=ingest runs phase 2 alone, for quick experiments.
+    let only_ingest = std::env::var("BENCH_ONLY").is_ok_and(|v| v == "ingest");
+    if !only_ingest {
+        println!("1/6 durable-insert limit: pgbench, 64 clients, 1 KB row per transaction");
+        f.ingest_limit_per_s = pgbench(&dir).await?;
+        println!("    {:.0} tps", f.ingest_limit_per_s);
+    }
 
     println!(
         "2/6 ingest: {} connections for {} s",
@@ -84,6 +88,9 @@ pub async fn run_all(binary: &str, f: &mut Figures) -> anyhow::Result<()> {
     );
     let mut peak = http.rss_mb().1;
     http.stop().await?;
+    if only_ingest {
+        return Ok(());
+    }
 
     println!("3/6 sending limit: the SMTP sink's acceptance rate from a plain lettre client");
     let message = sample_message()?;

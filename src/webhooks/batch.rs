@@ -18,7 +18,7 @@ use crate::{
 /// Enough to amortise a commit; small enough that one statement stays quick.
 const MAX_BATCH: usize = 256;
 /// Batches in flight at once: while one commits, the next is being written.
-const BATCHERS: usize = 3;
+const BATCHERS: usize = 2;
 
 struct Job {
     webhook_id: String,
