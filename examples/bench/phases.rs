@@ -13,7 +13,6 @@ use esim_courier::{
     email::{EmailComposer, Recipient},
     gigs::SimCredentials,
 };
-use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor, transport::smtp::PoolConfig};
 use secrecy::SecretString;
 use sqlx::{Connection, PgConnection};
 use tokio::task::JoinSet;
@@ -46,156 +45,192 @@ pub async fn run_all(binary: &str, f: &mut Figures) -> anyhow::Result<()> {
     let (gigs_url, _gigs) = esim_courier::demo::sandbox::start("jerry@example.com".into())?;
     recreate(BENCH_DB).await?;
     let database_url = format!("{}/{BENCH_DB}", crate::PG_BASE);
+    let migrated = tokio::process::Command::new(&binary)
+        .arg("migrate")
+        .env("DATABASE_URL", &database_url)
+        .env("RUST_LOG", "warn")
+        .output()
+        .await?;
+    anyhow::ensure!(migrated.status.success(), "esim-courier migrate failed");
     let env = Env {
         database_url: &database_url,
         gigs_url: &gigs_url,
         smtp_port: sink.port,
     };
+    let run = Run {
+        binary: &binary,
+        dir: &dir,
+        env: &env,
+        sink: &sink,
+    };
 
-    // BENCH_ONLY=ingest runs phase 2 alone, for quick experiments.
-    let only_ingest = std::env::var("BENCH_ONLY").is_ok_and(|v| v == "ingest");
-    if !only_ingest {
+    // BENCH_ONLY=ingest,pipeline (any of limits, ingest, sink, pipeline, latency) runs
+    // only those phases, for quick experiments.
+    let only = std::env::var("BENCH_ONLY").ok();
+    let want = |phase: &str| {
+        only.as_deref()
+            .is_none_or(|o| o.split(',').any(|p| p == phase))
+    };
+    let mut peak = 0.0f64;
+    if want("limits") {
         println!("1/6 durable-insert limit: pgbench, 64 clients, 1 KB row per transaction");
         f.ingest_limit_per_s = pgbench(&dir).await?;
         println!("    {:.0} tps", f.ingest_limit_per_s);
     }
-
-    println!(
-        "2/6 ingest: {} connections for {} s",
-        crate::INGEST_CONNECTIONS,
-        crate::INGEST_SECS
-    );
-    let http = process::start(
-        &binary,
-        &["serve", "--no-worker"],
-        &env,
-        &dir.join("serve-ingest.log"),
-    )
-    .await?;
-    http.wait_ready().await?;
-    let r = load::ingest(
-        &http.base(),
-        crate::INGEST_CONNECTIONS,
-        Duration::from_secs(crate::INGEST_SECS),
-    )
-    .await;
-    f.ingest_per_s = r.accepted as f64 / r.elapsed.as_secs_f64();
-    f.ingest_p50_ms = crate::percentile(&r.latencies, 0.50);
-    f.ingest_p99_ms = crate::percentile(&r.latencies, 0.99);
-    println!(
-        "    {} accepted, {} failed: {:.0}/s, p50 {:.1} ms, p99 {:.1} ms",
-        r.accepted, r.failed, f.ingest_per_s, f.ingest_p50_ms, f.ingest_p99_ms
-    );
-    let mut peak = http.rss_mb().1;
-    http.stop().await?;
-    if only_ingest {
-        return Ok(());
+    if want("ingest") {
+        peak = peak.max(run.ingest(f).await?);
     }
-
-    println!("3/6 sending limit: the SMTP sink's acceptance rate from a plain lettre client");
-    let message = sample_message()?;
-    f.message_bytes = message.formatted().len();
-    f.sink_limit_per_s = sink_limit(&sink, &message, Duration::from_secs(10)).await?;
-    println!(
-        "    {:.0} messages/s of {} bytes",
-        f.sink_limit_per_s, f.message_bytes
-    );
-    sink.clear();
-
-    println!(
-        "4/6 pipeline: a backlog of {} pending deliveries drained by one worker",
-        crate::BACKLOG
-    );
-    let mut db = PgConnection::connect(&database_url).await?;
-    // The ingest phase's deliveries are not part of this backlog.
-    sqlx::query(
-        "UPDATE deliveries SET status = 'skipped', next_attempt_at = NULL WHERE status = 'pending'",
-    )
-    .execute(&mut db)
-    .await?;
-    sqlx::query(
-        "INSERT INTO deliveries (id, status, event_id, event_type, project, sim_id, subscription_id,
-            user_id, recipient, automatic, next_attempt_at)
-         SELECT 'dlv_bench' || g, 'pending', 'evt_bench' || g, 'com.gigs.subscription.activated',
-            $1, 'sim_bench' || g, 'sub_demo', 'usr_demo', 'jerry@example.com', true, now()
-         FROM generate_series(1, $2) g",
-    )
-    .bind(crate::PROJECT)
-    .bind(crate::BACKLOG)
-    .execute(&mut db)
-    .await?;
-    let worker = process::start(&binary, &["worker"], &env, &dir.join("worker.log")).await?;
-    let deadline = Instant::now() + Duration::from_secs(600);
-    while sink.count() < crate::BACKLOG as usize && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(20)).await;
+    if want("sink") {
+        run.sink_limit(f).await?;
     }
-    let mails = sink.mails();
-    anyhow::ensure!(
-        mails.len() == crate::BACKLOG as usize,
-        "only {} of the backlog arrived",
-        mails.len()
-    );
-    let first = mails.iter().map(|m| m.at).min().unwrap();
-    let last = mails.iter().map(|m| m.at).max().unwrap();
-    f.pipeline_per_s = (mails.len() - 1) as f64 / (last - first).as_secs_f64();
-    println!(
-        "    {:.0} emails/s (first to last acceptance)",
-        f.pipeline_per_s
-    );
-    peak = peak.max(worker.rss_mb().1);
-    worker.stop().await?;
-    sink.clear();
-
-    println!(
-        "5/6 latency: {} webhooks/s for {} s, 2xx to SMTP acceptance",
-        crate::LATENCY_RATE,
-        crate::LATENCY_SECS
-    );
-    let serve = process::start(&binary, &["serve"], &env, &dir.join("serve-latency.log")).await?;
-    serve.wait_ready().await?;
-    tokio::time::sleep(Duration::from_secs(3)).await;
-    let idle = serve.rss_mb().0;
-    let answered = load::steady(&serve.base(), crate::LATENCY_RATE, crate::LATENCY_SECS).await;
-    let mails = sink
-        .wait_for(answered.len(), Duration::from_secs(120))
-        .await;
-    let arrived: HashMap<String, Instant> = mails
-        .iter()
-        .filter_map(|m| message_delivery_id(&m.data).map(|id| (id, m.at)))
-        .collect();
-    let mut latencies: Vec<Duration> = answered
-        .iter()
-        .filter_map(|(id, answered_at)| {
-            arrived
-                .get(id)
-                .map(|at| at.saturating_duration_since(*answered_at))
-        })
-        .collect();
-    latencies.sort();
-    anyhow::ensure!(
-        latencies.len() == answered.len(),
-        "{} of {} emails arrived",
-        latencies.len(),
-        answered.len()
-    );
-    f.latency_p50_ms = crate::percentile(&latencies, 0.50);
-    f.latency_p99_ms = crate::percentile(&latencies, 0.99);
-    println!(
-        "    {} deliveries: p50 {:.1} ms, p99 {:.1} ms",
-        latencies.len(),
-        f.latency_p50_ms,
-        f.latency_p99_ms
-    );
-
-    println!("6/6 memory");
-    f.rss_idle_mb = idle;
-    f.rss_peak_mb = peak.max(serve.rss_mb().1);
-    println!(
-        "    idle {:.1} MiB, peak {:.1} MiB",
-        f.rss_idle_mb, f.rss_peak_mb
-    );
-    serve.stop().await?;
+    if want("pipeline") {
+        peak = peak.max(run.pipeline(f).await?);
+    }
+    if want("latency") {
+        peak = peak.max(run.latency(f).await?);
+        println!("6/6 memory");
+        f.rss_peak_mb = peak;
+        println!(
+            "    idle {:.1} MiB, peak {:.1} MiB",
+            f.rss_idle_mb, f.rss_peak_mb
+        );
+    }
     Ok(())
+}
+
+struct Run<'a> {
+    binary: &'a Path,
+    dir: &'a Path,
+    env: &'a Env<'a>,
+    sink: &'a SmtpSink,
+}
+
+impl Run<'_> {
+    /// Returns the service's peak RSS.
+    async fn ingest(&self, f: &mut Figures) -> anyhow::Result<f64> {
+        let (conns, secs) = (crate::INGEST_CONNECTIONS, crate::INGEST_SECS);
+        println!("2/6 ingest: {conns} connections for {secs} s");
+        let log = self.dir.join("serve-ingest.log");
+        let http = process::start(self.binary, &["serve", "--no-worker"], self.env, &log).await?;
+        http.wait_ready().await?;
+        let r = load::ingest(&http.base(), conns, Duration::from_secs(secs)).await;
+        f.ingest_per_s = r.accepted as f64 / r.elapsed.as_secs_f64();
+        f.ingest_p50_ms = crate::percentile(&r.latencies, 0.50);
+        f.ingest_p99_ms = crate::percentile(&r.latencies, 0.99);
+        println!(
+            "    {} accepted, {} failed: {:.0}/s, p50 {:.1} ms, p99 {:.1} ms",
+            r.accepted, r.failed, f.ingest_per_s, f.ingest_p50_ms, f.ingest_p99_ms
+        );
+        let peak = http.rss_mb().1;
+        http.stop().await?;
+        Ok(peak)
+    }
+
+    async fn sink_limit(&self, f: &mut Figures) -> anyhow::Result<()> {
+        println!("3/6 sending limit: the SMTP sink's acceptance rate from a bare SMTP client");
+        let message = sample_message()?;
+        f.message_bytes = message.formatted().len();
+        f.sink_limit_per_s = sink_limit(self.sink, &message, Duration::from_secs(10)).await?;
+        println!(
+            "    {:.0} messages/s of {} bytes",
+            f.sink_limit_per_s, f.message_bytes
+        );
+        self.sink.clear();
+        Ok(())
+    }
+
+    /// Returns the worker's peak RSS.
+    async fn pipeline(&self, f: &mut Figures) -> anyhow::Result<f64> {
+        println!(
+            "4/6 pipeline: a backlog of {} pending deliveries drained by one worker",
+            crate::BACKLOG
+        );
+        let mut db = PgConnection::connect(self.env.database_url).await?;
+        // Earlier phases' deliveries are not part of this backlog.
+        sqlx::query("UPDATE deliveries SET status = 'skipped', next_attempt_at = NULL WHERE status = 'pending'")
+            .execute(&mut db)
+            .await?;
+        sqlx::query(
+            "INSERT INTO deliveries (id, status, event_id, event_type, project, sim_id,
+                subscription_id, user_id, recipient, automatic, next_attempt_at)
+             SELECT 'dlv_bench' || g, 'pending', 'evt_bench' || g, 'com.gigs.subscription.activated',
+                $1, 'sim_bench' || g, 'sub_demo', 'usr_demo', 'jerry@example.com', true, now()
+             FROM generate_series(1, $2) g",
+        )
+        .bind(crate::PROJECT)
+        .bind(crate::BACKLOG)
+        .execute(&mut db)
+        .await?;
+        let log = self.dir.join("worker.log");
+        let worker = process::start(self.binary, &["worker"], self.env, &log).await?;
+        let deadline = Instant::now() + Duration::from_secs(600);
+        while self.sink.count() < crate::BACKLOG as usize && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let mails = self.sink.mails();
+        anyhow::ensure!(
+            mails.len() == crate::BACKLOG as usize,
+            "only {} of the backlog arrived",
+            mails.len()
+        );
+        let first = mails.iter().map(|m| m.at).min().expect("mails");
+        let last = mails.iter().map(|m| m.at).max().expect("mails");
+        f.pipeline_per_s = (mails.len() - 1) as f64 / (last - first).as_secs_f64();
+        println!(
+            "    {:.0} emails/s (first to last acceptance)",
+            f.pipeline_per_s
+        );
+        let peak = worker.rss_mb().1;
+        worker.stop().await?;
+        self.sink.clear();
+        Ok(peak)
+    }
+
+    /// Measures idle RSS before the load; returns the service's peak RSS.
+    async fn latency(&self, f: &mut Figures) -> anyhow::Result<f64> {
+        let (rate, secs) = (crate::LATENCY_RATE, crate::LATENCY_SECS);
+        println!("5/6 latency: {rate} webhooks/s for {secs} s, 2xx to SMTP acceptance");
+        let log = self.dir.join("serve-latency.log");
+        let serve = process::start(self.binary, &["serve"], self.env, &log).await?;
+        serve.wait_ready().await?;
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        f.rss_idle_mb = serve.rss_mb().0;
+        let answered = load::steady(&serve.base(), rate, secs).await;
+        let mails = self
+            .sink
+            .wait_for(answered.len(), Duration::from_secs(120))
+            .await;
+        let arrived: HashMap<String, Instant> = mails
+            .iter()
+            .filter_map(|m| message_delivery_id(&m.data).map(|id| (id, m.at)))
+            .collect();
+        let mut latencies: Vec<Duration> = answered
+            .iter()
+            .filter_map(|(id, answered_at)| {
+                arrived
+                    .get(id)
+                    .map(|at| at.saturating_duration_since(*answered_at))
+            })
+            .collect();
+        latencies.sort();
+        anyhow::ensure!(
+            latencies.len() == answered.len(),
+            "{} of {} emails arrived",
+            latencies.len(),
+            answered.len()
+        );
+        f.latency_p50_ms = crate::percentile(&latencies, 0.50);
+        f.latency_p99_ms = crate::percentile(&latencies, 0.99);
+        println!(
+            "    {} deliveries: p50 {:.1} ms, p99 {:.1} ms",
+            latencies.len(),
+            f.latency_p50_ms,
+            f.latency_p99_ms
+        );
+        let peak = serve.rss_mb().1;
+        serve.stop().await?;
+        Ok(peak)
+    }
 }
 
 /// The `Message-ID` is `<dlv_…@domain>`: the delivery id, found without a MIME parser.
@@ -287,36 +322,82 @@ fn sample_message() -> anyhow::Result<lettre::Message> {
     Ok(composed.message)
 }
 
-/// 16 pooled connections (the worker's default concurrency) sending as fast as they can.
+/// 16 connections (the worker's default concurrency) of a bare SMTP client, with
+/// TCP_NODELAY, sending the service's message as fast as the sink takes it.
 async fn sink_limit(
     sink: &SmtpSink,
     message: &lettre::Message,
     duration: Duration,
 ) -> anyhow::Result<f64> {
-    let transport = Arc::new(
-        AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous("127.0.0.1")
-            .port(sink.port)
-            .pool_config(PoolConfig::new().max_size(16))
-            .build(),
-    );
+    let data = Arc::new(dot_stuffed(&message.formatted()));
     let started = Instant::now();
     let deadline = started + duration;
     let mut tasks = JoinSet::new();
     for _ in 0..16 {
-        let (transport, message) = (transport.clone(), message.clone());
-        tasks.spawn(async move {
-            let mut sent = 0u64;
-            while Instant::now() < deadline {
-                if transport.send(message.clone()).await.is_ok() {
-                    sent += 1;
-                }
-            }
-            sent
-        });
+        let (data, port) = (data.clone(), sink.port);
+        tasks.spawn(async move { bare_client(port, &data, deadline).await });
     }
     let mut sent = 0;
-    while let Some(Ok(n)) = tasks.join_next().await {
-        sent += n;
+    while let Some(joined) = tasks.join_next().await {
+        sent += joined??;
     }
     Ok(sent as f64 / started.elapsed().as_secs_f64())
+}
+
+fn dot_stuffed(message: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(message.len() + 16);
+    for line in message.split_inclusive(|b| *b == b'\n') {
+        if line.starts_with(b".") {
+            out.push(b'.');
+        }
+        out.extend_from_slice(line);
+    }
+    out.extend_from_slice(b"\r\n.\r\n");
+    out
+}
+
+async fn bare_client(port: u16, data: &[u8], deadline: Instant) -> anyhow::Result<u64> {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let stream = tokio::net::TcpStream::connect(("127.0.0.1", port)).await?;
+    stream.set_nodelay(true)?;
+    let (read, mut write) = stream.into_split();
+    let mut read = BufReader::new(read);
+    let mut line = String::new();
+    // Reads one reply, multi-line ones included, and checks its class.
+    async fn reply(
+        read: &mut BufReader<tokio::net::tcp::OwnedReadHalf>,
+        line: &mut String,
+        class: u8,
+    ) -> anyhow::Result<()> {
+        loop {
+            line.clear();
+            read.read_line(line).await?;
+            anyhow::ensure!(
+                line.as_bytes().first() == Some(&class),
+                "unexpected reply {line:?}"
+            );
+            if line.as_bytes().get(3) != Some(&b'-') {
+                return Ok(());
+            }
+        }
+    }
+    reply(&mut read, &mut line, b'2').await?;
+    write.write_all(b"EHLO bench\r\n").await?;
+    reply(&mut read, &mut line, b'2').await?;
+    let mut sent = 0;
+    while Instant::now() < deadline {
+        write
+            .write_all(b"MAIL FROM:<esim@bench.example>\r\n")
+            .await?;
+        reply(&mut read, &mut line, b'2').await?;
+        write.write_all(b"RCPT TO:<jerry@example.com>\r\n").await?;
+        reply(&mut read, &mut line, b'2').await?;
+        write.write_all(b"DATA\r\n").await?;
+        reply(&mut read, &mut line, b'3').await?;
+        write.write_all(data).await?;
+        reply(&mut read, &mut line, b'2').await?;
+        sent += 1;
+    }
+    write.write_all(b"QUIT\r\n").await?;
+    Ok(sent)
 }

@@ -1,6 +1,7 @@
 //! The credentials email: templates, QR code, MIME composition and SMTP transport.
 mod compose;
 mod qr;
+mod smtp;
 mod templates;
 mod transport;
 

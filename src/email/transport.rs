@@ -7,11 +7,14 @@ use lettre::{
 };
 use secrecy::ExposeSecret;
 
+use super::smtp::NodelayPool;
 use crate::config::EmailSettings;
 
-#[derive(Clone)]
 pub enum Mailer {
-    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    /// `smtp://`, plain or STARTTLS.
+    Smtp(NodelayPool),
+    /// `smtps://`: implicit TLS through lettre's transport.
+    SmtpTls(AsyncSmtpTransport<Tokio1Executor>),
     File(AsyncFileTransport<Tokio1Executor>),
 }
 
@@ -33,17 +36,22 @@ impl Mailer {
                 .map_err(|e| anyhow::anyhow!("cannot create the mail folder {dir}: {e}"))?;
             return Ok(Self::File(AsyncFileTransport::new(dir)));
         }
+        let parsed = url::Url::parse(url).map_err(|_| anyhow::anyhow!("SMTP_URL is not a URL"))?;
+        if let Some(pool) = NodelayPool::from_url(&parsed, pool_size as usize)? {
+            return Ok(Self::Smtp(pool));
+        }
         let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
             .map_err(|_| anyhow::anyhow!("SMTP_URL is not a valid SMTP URL"))?
             .timeout(Some(Duration::from_secs(30)))
             .pool_config(PoolConfig::new().max_size(pool_size.max(1)))
             .build();
-        Ok(Self::Smtp(transport))
+        Ok(Self::SmtpTls(transport))
     }
 
     pub async fn send(&self, message: Message) -> Result<(), SendError> {
         match self {
-            Self::Smtp(smtp) => smtp.send(message).await.map(|_| ()).map_err(|e| {
+            Self::Smtp(pool) => pool.send(&message).await,
+            Self::SmtpTls(smtp) => smtp.send(message).await.map(|_| ()).map_err(|e| {
                 if e.is_permanent() {
                     SendError::Permanent(e.to_string())
                 } else {

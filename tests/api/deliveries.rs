@@ -207,6 +207,20 @@ async fn an_smtp_outage_is_retried_until_the_server_is_back() {
 }
 
 #[tokio::test]
+async fn a_recipient_the_mail_server_refuses_for_good_fails_at_once() {
+    let app = spawn_app().await;
+    app.mock_gigs_ok().await;
+    app.smtp.reject_recipients();
+    let id = app.deliver_event(ACTIVATED).await;
+
+    let d = app.drive(&id).await;
+
+    assert_eq!(d["status"], "failed");
+    assert_eq!(d["attempts"], 1);
+    assert!(d["reason"].as_str().unwrap().contains("refused"), "{d}");
+}
+
+#[tokio::test]
 async fn exhausted_attempts_end_failed() {
     let app = spawn_app_with(Options {
         max_attempts: 3,

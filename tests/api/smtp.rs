@@ -1,5 +1,8 @@
 //! A small SMTP server over real TCP that keeps what it receives, for tests.
-use std::sync::{Arc, Mutex};
+use std::sync::{
+    Arc, Mutex,
+    atomic::{AtomicBool, Ordering},
+};
 
 use tokio::{
     io::{AsyncBufReadExt, AsyncWriteExt, BufReader},
@@ -23,6 +26,7 @@ pub struct SmtpSink {
     pub port: u16,
     mails: Arc<Mutex<Vec<ReceivedMail>>>,
     arrived: Arc<Notify>,
+    reject: Arc<AtomicBool>,
     task: JoinHandle<()>,
 }
 
@@ -38,12 +42,13 @@ impl SmtpSink {
         let port = listener.local_addr().unwrap().port();
         let mails = Arc::new(Mutex::new(Vec::new()));
         let arrived = Arc::new(Notify::new());
-        let (m, a) = (mails.clone(), arrived.clone());
+        let reject = Arc::new(AtomicBool::new(false));
+        let (m, a, r) = (mails.clone(), arrived.clone(), reject.clone());
         let task = tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
-                let (m, a) = (m.clone(), a.clone());
+                let (m, a, r) = (m.clone(), a.clone(), r.clone());
                 tokio::spawn(async move {
-                    let _ = session(stream, m, a).await;
+                    let _ = session(stream, m, a, r).await;
                 });
             }
         });
@@ -51,8 +56,16 @@ impl SmtpSink {
             port,
             mails,
             arrived,
+            reject,
             task,
         }
+    }
+
+    /// From now on, refuses every recipient for good (550), as for a mailbox that
+    /// does not exist.
+    #[allow(dead_code)]
+    pub fn reject_recipients(&self) {
+        self.reject.store(true, Ordering::SeqCst);
     }
 
     /// Forgets what was received (the benchmark's phases start empty).
@@ -106,6 +119,7 @@ async fn session(
     stream: TcpStream,
     mails: Arc<Mutex<Vec<ReceivedMail>>>,
     arrived: Arc<Notify>,
+    reject: Arc<AtomicBool>,
 ) -> std::io::Result<()> {
     let (read, mut write) = stream.into_split();
     let mut read = BufReader::new(read);
@@ -128,6 +142,8 @@ async fn session(
             from = text[10..].trim().to_string();
             to.clear();
             b"250 OK\r\n"
+        } else if upper.starts_with("RCPT TO:") && reject.load(Ordering::SeqCst) {
+            b"550 5.1.1 No such mailbox\r\n"
         } else if upper.starts_with("RCPT TO:") {
             to.push(text[8..].trim().trim_matches(['<', '>']).to_string());
             b"250 OK\r\n"
