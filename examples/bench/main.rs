@@ -1,6 +1,7 @@
 //! The benchmark behind `scripts/bench`: esim-courier's ingest, pipeline and latency beside
 //! this machine's own limits (pgbench, the SMTP sink's acceptance rate), in one run.
 //! Every server it talks to is on loopback; every loop is bounded in time or count.
+mod limits;
 mod load;
 mod phases;
 mod process;
