@@ -7,7 +7,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use esim_courier::webhooks::{WebhookSecret, sign};
+use esim_courier::webhooks::{WebhookSecret, signed_post};
 use serde_json::{Value, json};
 use tokio::task::JoinSet;
 
@@ -67,15 +67,7 @@ pub async fn post(
 ) -> Option<String> {
     let body = event(tag);
     let id = format!("msg_{tag}{}", NEXT.fetch_add(1, Ordering::Relaxed));
-    let ts = chrono::Utc::now().timestamp();
-    let signature = sign(secret, &id, ts, &body);
-    let response = client
-        .post(url)
-        .header("content-type", "application/json")
-        .header("webhook-id", &id)
-        .header("webhook-timestamp", ts.to_string())
-        .header("webhook-signature", signature)
-        .body(body)
+    let response = signed_post(client, url, secret, &id, body)
         .send()
         .await
         .ok()?;

@@ -28,17 +28,10 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let id = args
         .id
         .unwrap_or_else(|| format!("msg_{}", random_base62(24)));
-    let timestamp = chrono::Utc::now().timestamp();
-    let signature = webhooks::sign(&secret, &id, timestamp, &body);
-    let response = reqwest::Client::builder()
+    let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
-        .build()?
-        .post(&args.url)
-        .header("content-type", "application/json")
-        .header("webhook-id", &id)
-        .header("webhook-timestamp", timestamp.to_string())
-        .header("webhook-signature", signature)
-        .body(body)
+        .build()?;
+    let response = webhooks::signed_post(&client, &args.url, &secret, &id, body)
         .send()
         .await
         .with_context(|| format!("cannot reach {}", args.url))?;

@@ -21,7 +21,7 @@ use crate::{
     db,
     domain::{ProjectId, random_base62},
     startup::{Application, RunOptions},
-    webhooks::{WebhookSecret, sign},
+    webhooks::{WebhookSecret, signed_post},
 };
 
 const DEMO_DATABASE: &str = "postgres://postgres@localhost:5432/esim_courier_demo";
@@ -134,15 +134,8 @@ fn event() -> Value {
 async fn send_event(client: &reqwest::Client, base: &str, secret: &str) -> anyhow::Result<String> {
     let body = serde_json::to_vec(&event())?;
     let id = format!("msg_{}", random_base62(24));
-    let ts = chrono::Utc::now().timestamp();
-    let signature = sign(&WebhookSecret::parse(secret)?, &id, ts, &body);
-    let answer: Value = client
-        .post(format!("{base}/webhooks/gigs"))
-        .header("content-type", "application/json")
-        .header("webhook-id", &id)
-        .header("webhook-timestamp", ts.to_string())
-        .header("webhook-signature", signature)
-        .body(body)
+    let url = format!("{base}/webhooks/gigs");
+    let answer: Value = signed_post(client, &url, &WebhookSecret::parse(secret)?, &id, body)
         .send()
         .await?
         .error_for_status()

@@ -11,4 +11,4 @@ pub use ingest::{IngestKind, IngestOutcome, IngestPolicy, ingest};
 pub use route::{
     __path_receive_webhook, MAX_BODY_BYTES, WebhookError, WebhookReceived, receive_webhook,
 };
-pub use verify::{InvalidSecret, VerifyError, WebhookSecret, WebhookVerifier, sign};
+pub use verify::{InvalidSecret, VerifyError, WebhookSecret, WebhookVerifier, sign, signed_post};

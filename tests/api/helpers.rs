@@ -149,13 +149,32 @@ pub async fn spawn_app_with(opts: Options) -> TestApp {
     }
     db::create_and_migrate(&settings.database).await.unwrap();
     let pool = db::lazy_pool(&settings.database).unwrap();
+    start(
+        settings,
+        pool,
+        listener,
+        opts.spawn_worker,
+        db_url,
+        gigs,
+        smtp,
+    )
+}
+
+/// Starts the app on `listener` and a worker the test drives by hand.
+fn start(
+    settings: Settings,
+    pool: PgPool,
+    listener: TcpListener,
+    spawn_worker: bool,
+    db_url: String,
+    gigs: MockServer,
+    smtp: SmtpSink,
+) -> TestApp {
     let app = Application::build_with(
         settings.clone(),
         pool.clone(),
         listener,
-        RunOptions {
-            spawn_worker: opts.spawn_worker,
-        },
+        RunOptions { spawn_worker },
     )
     .unwrap();
     let address = format!("http://127.0.0.1:{}", app.port());
@@ -333,28 +352,7 @@ pub async fn spawn_app_on_dead_database() -> TestApp {
     settings.database.acquire_timeout = Duration::from_millis(500);
     let pool = db::lazy_pool(&settings.database).unwrap();
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let app = Application::build_with(
-        settings.clone(),
-        pool.clone(),
-        listener,
-        RunOptions {
-            spawn_worker: false,
-        },
-    )
-    .unwrap();
-    let address = format!("http://127.0.0.1:{}", app.port());
-    let metrics = app.metrics();
-    tokio::spawn(app.run_until_stopped());
-    let worker = Arc::new(Worker::new(&settings, pool.clone(), metrics).unwrap());
-    TestApp {
-        address,
-        pool,
-        db_url,
-        client: reqwest::Client::new(),
-        gigs,
-        smtp,
-        worker,
-    }
+    start(settings, pool, listener, false, db_url, gigs, smtp)
 }
 
 /// The real binary, configured for this app's database, fake Gigs and SMTP sink.
