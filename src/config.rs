@@ -101,6 +101,8 @@ impl DatabaseSettings {
         if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
             return Err(malformed("DATABASE_URL", "expected a postgres:// URL"));
         }
+        <sqlx::postgres::PgConnectOptions as FromStr>::from_str(url)
+            .map_err(|_| malformed("DATABASE_URL", "not a valid PostgreSQL URL"))?;
         Ok(Self {
             url: SecretString::from(url.to_owned()),
             max_connections: env.parsed("DATABASE_MAX_CONNECTIONS", 24)?,
@@ -194,6 +196,7 @@ impl EmailSettings {
                 "expected smtp://, smtps:// or file://",
             ));
         }
+        crate::email::Mailer::check_url(smtp_url).map_err(|e| malformed("SMTP_URL", e))?;
         let mailbox =
             |var: &'static str, v: &str| v.parse::<Mailbox>().map_err(|e| malformed(var, e));
         Ok(Self {

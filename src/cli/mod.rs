@@ -57,6 +57,10 @@ enum Command {
         /// Where to write .eml files when SMTP_URL is unset.
         #[arg(long, default_value = "demo-mail")]
         mail_dir: PathBuf,
+        /// The demo's database; by default `esim_courier_demo` on DATABASE_URL's server,
+        /// never DATABASE_URL's own database (the demo's worker would claim real work).
+        #[arg(long)]
+        database_url: Option<String>,
     },
 }
 
@@ -130,13 +134,16 @@ async fn run(command: Command, env: &Env) -> Result<ExitCode, Failure> {
             return Ok(healthcheck(&base).await);
         }
         Command::SendWebhook(args) => return Ok(send_webhook::run(args).await?),
-        Command::Demo { mail_dir } => {
+        Command::Demo {
+            mail_dir,
+            database_url,
+        } => {
             let format = match env.value("LOG_FORMAT") {
                 Some(_) => LogFormat::from_env(env)?,
                 None => LogFormat::Pretty,
             };
             telemetry::init_with_default(format, "warn");
-            let delivered = demo::run(env, &mail_dir).await?;
+            let delivered = demo::run(env, &mail_dir, database_url.as_deref()).await?;
             if !delivered {
                 return Ok(ExitCode::FAILURE);
             }

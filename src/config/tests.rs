@@ -55,6 +55,9 @@ fn malformed_values_are_rejected_by_name() {
         ("GIGS_API_URL", "ftp://x"),
         ("GIGS_WEBHOOK_SECRETS", "whsec_***notbase64***"),
         ("SMTP_URL", "http://mail"),
+        ("SMTP_URL", "smtp://mail.example?tls=sometimes"),
+        ("SMTP_URL", "file://"),
+        ("DATABASE_URL", "postgres://host:notaport/db"),
         ("EMAIL_FROM", "not an address"),
         ("DATABASE_URL", "mysql://x"),
     ];
@@ -62,7 +65,8 @@ fn malformed_values_are_rejected_by_name() {
         let mut pairs = full_env();
         pairs.retain(|(k, _)| *k != var);
         pairs.push((var, value));
-        let err = Settings::from_env(&Env::from_pairs(pairs)).unwrap_err();
+        let err = Settings::from_env(&Env::from_pairs(pairs));
+        let err = err.expect_err(value);
         assert_eq!(err.var, var, "{value}");
     }
 }

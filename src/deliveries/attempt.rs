@@ -2,7 +2,7 @@
 use lettre::{Address, message::Mailbox};
 use secrecy::ExposeSecret;
 
-use super::queue::{Claimed, Resolved};
+use super::queue::{self, Claimed, Resolved};
 use crate::{
     domain::{LpaActivationCode, SimId, SubscriptionId, UserId},
     email::{EmailComposer, Mailer, Recipient, SendError},
@@ -19,6 +19,8 @@ pub enum AttemptError {
         reason: String,
         retry_after: Option<std::time::Duration>,
     },
+    /// Another worker holds the delivery now: nothing was sent, nothing is recorded.
+    LeaseLost,
 }
 
 impl From<GigsError> for AttemptError {
@@ -52,6 +54,8 @@ pub struct Sent {
 }
 
 pub struct Attempt<'a> {
+    pub pool: &'a sqlx::PgPool,
+    pub lease: std::time::Duration,
     pub gigs: &'a GigsClient,
     pub composer: &'a EmailComposer,
     pub mailer: &'a Mailer,
@@ -112,6 +116,18 @@ impl Attempt<'_> {
                 tracing::error!(error = %e, "composing the email failed");
                 AttemptError::Permanent("the email could not be composed".into())
             })?;
+        // The steps before took an unknown share of the lease: renew it, so the send
+        // (bounded by the mailer's own timeout, well under a lease) runs under a fresh one.
+        match queue::renew(self.pool, c, self.lease).await {
+            Ok(true) => {}
+            Ok(false) => return Err(AttemptError::LeaseLost),
+            Err(e) => {
+                return Err(AttemptError::Transient {
+                    reason: format!("the lease could not be renewed: {e}"),
+                    retry_after: None,
+                });
+            }
+        }
         self.mailer.send(composed.message).await?;
         Ok(Sent {
             message_id: composed.message_id,

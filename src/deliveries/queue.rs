@@ -38,6 +38,7 @@ pub async fn claim(pool: &PgPool, limit: i64, lease: Duration) -> sqlx::Result<V
                 lease_token = gen_random_uuid()::text,
                 locked_until = now() + make_interval(secs => $2),
                 next_attempt_at = NULL,
+                reason = NULL,
                 updated_at = now()
             FROM due WHERE d.id = due.id
             RETURNING d.id, d.lease_token, d.attempts, d.project, d.sim_id,
@@ -55,6 +56,21 @@ pub async fn claim(pool: &PgPool, limit: i64, lease: Duration) -> sqlx::Result<V
     .bind(lease.as_secs_f64())
     .fetch_all(pool)
     .await
+}
+
+/// Extends the lease right before the email goes out, so no other worker can claim the
+/// delivery while it is being sent; false when this worker no longer holds it.
+pub async fn renew(pool: &PgPool, claimed: &Claimed, lease: Duration) -> sqlx::Result<bool> {
+    let renewed = sqlx::query(
+        "UPDATE deliveries SET locked_until = now() + make_interval(secs => $3)
+         WHERE id = $1 AND lease_token = $2 AND status = 'processing'",
+    )
+    .bind(&claimed.id)
+    .bind(&claimed.lease_token)
+    .bind(lease.as_secs_f64())
+    .execute(pool)
+    .await?;
+    Ok(renewed.rows_affected() == 1)
 }
 
 /// How an attempt ended.
@@ -148,6 +164,7 @@ pub async fn release(pool: &PgPool, lease_tokens: &[String]) -> sqlx::Result<u64
             UPDATE deliveries SET
                 status = CASE WHEN attempts <= 1 THEN 'pending' ELSE 'retrying' END,
                 attempts = greatest(attempts - 1, 0),
+                reason = NULL,
                 next_attempt_at = now(), lease_token = NULL, locked_until = NULL,
                 updated_at = now()
             WHERE lease_token = ANY($1)

@@ -176,6 +176,8 @@ impl Worker {
             )
         } else {
             let attempt = Attempt {
+                pool: &self.pool,
+                lease: self.settings.lease,
                 gigs: &self.gigs,
                 composer: &self.composer,
                 mailer: &self.mailer,
@@ -264,6 +266,18 @@ impl Worker {
                     at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
                 );
                 (Outcome::Retry { reason, at }, detail)
+            }
+            // Returned early by `process`; finishing would be refused anyway.
+            Err(AttemptError::LeaseLost) => {
+                let reason = "the lease ran out".to_owned();
+                let at = Utc::now();
+                (
+                    Outcome::Retry {
+                        reason: reason.clone(),
+                        at,
+                    },
+                    reason,
+                )
             }
         }
     }

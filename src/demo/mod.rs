@@ -27,12 +27,23 @@ use crate::{
 const DEMO_DATABASE: &str = "postgres://postgres@localhost:5432/esim_courier_demo";
 const DEMO_RECIPIENT: &str = "jerry@example.com";
 
+/// The demo's own database on the server of `DATABASE_URL`: its worker claims every
+/// pending delivery it sees, and must never see real ones.
+fn demo_database(env: &Env) -> anyhow::Result<String> {
+    let Some(url) = env.value("DATABASE_URL") else {
+        return Ok(DEMO_DATABASE.to_owned());
+    };
+    let mut url = url::Url::parse(url).context("DATABASE_URL is not a URL")?;
+    url.set_path("/esim_courier_demo");
+    Ok(url.to_string())
+}
+
 /// Runs the demo; true when the email was delivered.
-pub async fn run(env: &Env, mail_dir: &Path) -> anyhow::Result<bool> {
-    let database_url = env
-        .value("DATABASE_URL")
-        .unwrap_or(DEMO_DATABASE)
-        .to_owned();
+pub async fn run(env: &Env, mail_dir: &Path, database_url: Option<&str>) -> anyhow::Result<bool> {
+    let database_url = match database_url {
+        Some(url) => url.to_owned(),
+        None => demo_database(env)?,
+    };
     let (smtp_url, eml_dir) = match env.value("SMTP_URL") {
         Some(url) => (url.to_owned(), None),
         None => {

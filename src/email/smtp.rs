@@ -151,7 +151,11 @@ impl NodelayPool {
         }
     }
 
+    /// Every failure here is transient, a refused login included: a wrong password or a
+    /// server turning connections away is fixed on that side, and the deliveries wait.
     async fn connect(&self) -> Result<AsyncSmtpConnection, SendError> {
+        let setup =
+            |what: &'static str| move |e: lettre::transport::smtp::Error| transient(what, e);
         let connect = async {
             let tcp = TcpStream::connect((self.host.as_str(), self.port))
                 .await
@@ -160,12 +164,12 @@ impl NodelayPool {
                 .map_err(|e| transient("cannot set TCP_NODELAY", e))?;
             let mut conn = AsyncSmtpConnection::connect_with_transport(Box::new(tcp), &self.hello)
                 .await
-                .map_err(classify)?;
+                .map_err(setup("the mail server refused the connection"))?;
             if let Some(tls) = &self.starttls {
                 if conn.can_starttls() {
                     conn.starttls(tls.parameters.clone(), &self.hello)
                         .await
-                        .map_err(classify)?;
+                        .map_err(setup("STARTTLS failed"))?;
                 } else if tls.required {
                     conn.abort().await;
                     return Err(SendError::Transient(
@@ -176,7 +180,7 @@ impl NodelayPool {
             if let Some(credentials) = &self.credentials {
                 conn.auth(&[Mechanism::Plain, Mechanism::Login], credentials)
                     .await
-                    .map_err(classify)?;
+                    .map_err(setup("the mail server refused the login"))?;
             }
             Ok(conn)
         };

@@ -48,6 +48,28 @@ impl Mailer {
         Ok(Self::SmtpTls(transport))
     }
 
+    /// Checks an `SMTP_URL` without connecting, so a mistake stops the process at start.
+    pub fn check_url(url: &str) -> Result<(), String> {
+        if let Some(dir) = url.strip_prefix("file://") {
+            return match dir.is_empty() {
+                true => Err("file:// needs a folder, e.g. file:///var/mail/esim".into()),
+                false => Ok(()),
+            };
+        }
+        let parsed = url::Url::parse(url).map_err(|e| e.to_string())?;
+        if NodelayPool::from_url(&parsed, 1)
+            .map_err(|e| e.to_string())?
+            .is_some()
+        {
+            return Ok(());
+        }
+        AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+            .map(|_| ())
+            .map_err(|_| {
+                "expected smtp://host[:port], smtp://…?tls=required or smtps://host".into()
+            })
+    }
+
     pub async fn send(&self, message: Message) -> Result<(), SendError> {
         match self {
             Self::Smtp(pool) => pool.send(&message).await,

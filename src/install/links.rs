@@ -24,15 +24,11 @@ impl InstallLinks {
         Self { pool, base, ttl }
     }
 
-    /// A fresh link for this delivery, replacing any issued by an earlier attempt (those
-    /// emails were never accepted). 32 base62 characters carry about 190 bits.
+    /// A fresh link for this attempt's email. Links of earlier attempts stay valid: an
+    /// attempt recorded as failed may still have reached the user. 32 base62 characters
+    /// carry about 190 bits.
     pub async fn issue(&self, delivery: &str, project: &str, sim: &str) -> sqlx::Result<String> {
         let token = random_base62(32);
-        let mut tx = self.pool.begin().await?;
-        sqlx::query("DELETE FROM install_links WHERE delivery_id = $1")
-            .bind(delivery)
-            .execute(&mut *tx)
-            .await?;
         sqlx::query(
             "INSERT INTO install_links (token_hash, delivery_id, project, sim_id, expires_at)
              VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5))",
@@ -42,9 +38,8 @@ impl InstallLinks {
         .bind(project)
         .bind(sim)
         .bind(self.ttl.as_secs_f64())
-        .execute(&mut *tx)
+        .execute(&self.pool)
         .await?;
-        tx.commit().await?;
         let base = self.base.as_str().trim_end_matches('/');
         Ok(format!("{base}/install/{token}"))
     }

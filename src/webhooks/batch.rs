@@ -151,7 +151,7 @@ async fn run_batch(pool: &PgPool, policy: &IngestPolicy, batch: Vec<Job>) {
     match record(pool, policy, &together).await {
         Ok(outcomes) => {
             for (planned, outcome) in together.into_iter().zip(outcomes) {
-                let _ = planned.job.done.send(Ok(outcome));
+                let _ = planned.job.done.send(outcome);
             }
         }
         // A row the batch statement cannot take (e.g. a race on a SIM with another
@@ -184,7 +184,7 @@ async fn record(
     pool: &PgPool,
     policy: &IngestPolicy,
     rows: &[Planned],
-) -> sqlx::Result<Vec<IngestOutcome>> {
+) -> sqlx::Result<Vec<sqlx::Result<IngestOutcome>>> {
     let col = |f: &dyn Fn(&Planned) -> Option<String>| -> Vec<Option<String>> {
         rows.iter().map(f).collect()
     };
@@ -227,7 +227,7 @@ async fn record(
         .filter(|&i| outcomes[i].kind == IngestKind::Duplicate)
         .collect();
     if !repeats.is_empty() {
-        let known: Vec<Option<String>> = sqlx::query_scalar(
+        let known: sqlx::Result<Vec<Option<String>>> = sqlx::query_scalar(
             "SELECT (SELECT e.delivery_id FROM webhook_events e
                      WHERE e.webhook_id = j.wid OR e.event_id = j.eid ORDER BY e.seq LIMIT 1)
              FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS j(wid, eid, n) ORDER BY j.n",
@@ -245,10 +245,25 @@ async fn record(
                 .collect::<Vec<_>>(),
         )
         .fetch_all(pool)
-        .await?;
-        for (&i, delivery) in repeats.iter().zip(known) {
-            outcomes[i].delivery = delivery;
+        .await;
+        // The batch is committed by now: a failed lookup fails only the repeats (503, and
+        // the sender asks again), never sends the batch down the single-event path.
+        match known {
+            Ok(known) => {
+                for (&i, delivery) in repeats.iter().zip(known) {
+                    outcomes[i].delivery = delivery;
+                }
+            }
+            Err(e) => {
+                let shown = e.to_string();
+                let mut answers: Vec<sqlx::Result<IngestOutcome>> =
+                    outcomes.into_iter().map(Ok).collect();
+                for &i in &repeats {
+                    answers[i] = Err(sqlx::Error::Protocol(shown.clone()));
+                }
+                return Ok(answers);
+            }
         }
     }
-    Ok(outcomes)
+    Ok(outcomes.into_iter().map(Ok).collect())
 }

@@ -32,6 +32,8 @@ pub enum InvalidEvent {
     MissingField(&'static str),
     #[error("the body is not an event object")]
     NotAnEvent,
+    #[error("the event holds text that cannot be stored (a \\u0000 character)")]
+    NotStorable,
 }
 
 impl GigsEvent {

@@ -278,7 +278,12 @@ async fn a_claim_whose_lease_ran_out_is_picked_up_again() {
         details.iter().any(|s| s.contains("lease expired")),
         "{details:?}"
     );
-    // The dead worker's late outcome is refused: it no longer holds the lease.
+    // The dead worker can neither renew the lease to send nor record a late outcome.
+    assert!(
+        !queue::renew(&app.pool, &dead[0], Duration::from_secs(60))
+            .await
+            .unwrap()
+    );
     let outcome = queue::Outcome::Failed {
         reason: "late".into(),
     };

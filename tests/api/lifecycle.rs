@@ -139,10 +139,9 @@ async fn demo_delivers_one_email_to_a_file_with_no_gigs_account() {
     let dir = temp_dir("demo");
 
     let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_esim-courier"))
-        .args(["demo", "--mail-dir"])
+        .args(["demo", "--database-url", &db_url, "--mail-dir"])
         .arg(&dir)
         .env_clear()
-        .env("DATABASE_URL", &db_url)
         .env("RUST_LOG", "warn")
         .output()
         .await
