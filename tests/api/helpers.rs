@@ -266,6 +266,12 @@ impl TestApp {
             .unwrap()
     }
 
+    /// A GET without credentials, as probes and scrapers send.
+    pub async fn get_anonymous(&self, path: &str) -> reqwest::Response {
+        let url = format!("{}{path}", self.address);
+        self.client.get(url).send().await.unwrap()
+    }
+
     pub async fn post(&self, path: &str) -> reqwest::Response {
         self.client
             .post(format!("{}{path}", self.address))

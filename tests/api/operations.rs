@@ -39,12 +39,7 @@ fn value(samples: &[(String, f64)], series: &str) -> f64 {
 }
 
 async fn scrape(app: &TestApp) -> Vec<(String, f64)> {
-    let response = app
-        .client
-        .get(format!("{}/metrics", app.address))
-        .send()
-        .await
-        .unwrap();
+    let response = app.get_anonymous("/metrics").await;
     assert_eq!(response.status(), 200);
     samples(&response.text().await.unwrap())
 }
@@ -133,12 +128,7 @@ const ROUTES: [(&str, &str); 9] = [
 async fn openapi_json_is_valid_openapi_3_and_lists_every_route() {
     let app = spawn_app().await;
 
-    let response = app
-        .client
-        .get(format!("{}/openapi.json", app.address))
-        .send()
-        .await
-        .unwrap();
+    let response = app.get_anonymous("/openapi.json").await;
 
     assert_eq!(response.status(), 200);
     let text = response.text().await.unwrap();

@@ -158,34 +158,14 @@ async fn bad_list_parameters_get_400() {
 #[tokio::test]
 async fn health_and_readiness_answer() {
     let app = spawn_app().await;
-    let health = app
-        .client
-        .get(format!("{}/healthz", app.address))
-        .send()
-        .await
-        .unwrap();
+    let health = app.get_anonymous("/healthz").await;
     assert_eq!(health.status(), 200);
-    let ready = app
-        .client
-        .get(format!("{}/readyz", app.address))
-        .send()
-        .await
-        .unwrap();
+    let ready = app.get_anonymous("/readyz").await;
     assert_eq!(ready.status(), 200);
 
     let dead = spawn_app_on_dead_database().await;
-    let health = dead
-        .client
-        .get(format!("{}/healthz", dead.address))
-        .send()
-        .await
-        .unwrap();
+    let health = dead.get_anonymous("/healthz").await;
     assert_eq!(health.status(), 200);
-    let ready = dead
-        .client
-        .get(format!("{}/readyz", dead.address))
-        .send()
-        .await
-        .unwrap();
+    let ready = dead.get_anonymous("/readyz").await;
     assert_eq!(ready.status(), 503);
 }

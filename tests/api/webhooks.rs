@@ -290,12 +290,7 @@ async fn an_unreachable_database_gets_503_never_2xx() {
     assert_eq!(response.status(), 503);
     let json: Value = response.json().await.unwrap();
     assert_eq!(json["type"], "serviceUnavailable");
-    let ready = app
-        .client
-        .get(format!("{}/readyz", app.address))
-        .send()
-        .await
-        .unwrap();
+    let ready = app.get_anonymous("/readyz").await;
     assert_eq!(ready.status(), 503);
 }
 
