@@ -91,7 +91,10 @@ impl Worker {
         let mut listen_tried = Instant::now();
         while !cancel.is_cancelled() {
             let free = permits.available_permits();
-            if free > 0 {
+            // Under a backlog, claim a few at a time rather than one per finished task:
+            // each claim is a statement and a commit.
+            let worth_claiming = free >= (self.settings.concurrency / 4).max(1) || tasks.is_empty();
+            if free > 0 && worth_claiming {
                 match queue::claim(&self.pool, free as i64, self.settings.lease).await {
                     Ok(batch) => {
                         let full = batch.len() == free;
