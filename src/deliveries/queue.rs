@@ -24,13 +24,18 @@ pub struct Claimed {
 /// statement. SKIP LOCKED lets several workers claim side by side without waiting.
 pub async fn claim(pool: &PgPool, limit: i64, lease: Duration) -> sqlx::Result<Vec<Claimed>> {
     sqlx::query_as(
-        "WITH due AS (
-            SELECT id, status = 'processing' AS reclaimed FROM deliveries
-            WHERE (status IN ('pending', 'retrying') AND next_attempt_at <= now())
-               OR (status = 'processing' AND locked_until <= now())
-            ORDER BY coalesce(next_attempt_at, locked_until)
-            LIMIT $1
-            FOR UPDATE SKIP LOCKED
+        "WITH expired AS (
+            SELECT id, true AS reclaimed FROM deliveries
+            WHERE status = 'processing' AND locked_until <= now()
+            ORDER BY locked_until LIMIT $1 FOR UPDATE SKIP LOCKED
+        ), fresh AS (
+            SELECT id, false AS reclaimed FROM deliveries
+            WHERE status IN ('pending', 'retrying') AND next_attempt_at <= now()
+            ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED
+        ), due AS (
+            -- Two index-ordered scans, expired leases first, each stopping at the limit:
+            -- one ORDER BY over both conditions would read and sort the whole backlog.
+            SELECT * FROM expired UNION ALL SELECT * FROM fresh LIMIT $1
         ), claimed AS (
             UPDATE deliveries d SET
                 status = 'processing',
