@@ -59,11 +59,17 @@ impl Application {
         let port = listener.local_addr()?.port();
         let cancel = CancellationToken::new();
         let metrics = Arc::new(Metrics::new());
+        // One Gigs client (one connection pool) for the worker and the install links.
+        let gigs = GigsClient::new(&settings.gigs, metrics.clone())?;
         let worker = options
             .spawn_worker
-            .then(|| Worker::new(&settings, pool.clone(), metrics.clone()).map(Arc::new))
+            .then(|| {
+                let (email, worker) = (&settings.email, &settings.worker);
+                Worker::from_parts(gigs.clone(), email, worker, pool.clone(), metrics.clone())
+                    .map(Arc::new)
+            })
             .transpose()?;
-        let server = http_server(&settings, pool.clone(), metrics.clone(), listener)?;
+        let server = http_server(&settings, pool.clone(), metrics.clone(), gigs, listener)?;
         Ok(Self {
             port,
             server,
@@ -106,6 +112,7 @@ fn http_server(
     settings: &Settings,
     pool: PgPool,
     metrics: Arc<Metrics>,
+    gigs: GigsClient,
     listener: TcpListener,
 ) -> anyhow::Result<Server> {
     let verifier = web::Data::new(WebhookVerifier::new(
@@ -120,10 +127,7 @@ fn http_server(
         },
     ));
     let tokens = web::Data::new(StatusTokens::new(&settings.http.status_api_tokens));
-    let install = web::Data::new(InstallPages::new(
-        GigsClient::new(&settings.gigs, metrics.clone())?,
-        &settings.email.brand_name,
-    )?);
+    let install = web::Data::new(InstallPages::new(gigs, &settings.email.brand_name)?);
     let pool = web::Data::new(pool);
     let metrics = web::Data::from(metrics);
     let server = HttpServer::new(move || {

@@ -33,11 +33,18 @@ pub async fn get_delivery(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_id(&path)?;
-    let row = store::get(&pool, &id)
+    let view = with_history(&pool, &id)
         .await?
         .ok_or(ApiError::NotFound("no such delivery"))?;
-    let history = store::history(&pool, &id).await?;
-    Ok(HttpResponse::Ok().json(DeliveryView::new(row, Some(history))))
+    Ok(HttpResponse::Ok().json(view))
+}
+
+async fn with_history(pool: &PgPool, id: &DeliveryId) -> sqlx::Result<Option<DeliveryView>> {
+    let Some(row) = store::get(pool, id).await? else {
+        return Ok(None);
+    };
+    let history = store::history(pool, id).await?;
+    Ok(Some(DeliveryView::new(row, Some(history))))
 }
 
 /// Filters combine with AND; text is parsed here so a bad value gets a clear 400.
@@ -161,9 +168,8 @@ pub async fn resend_delivery(
         return Err(ApiError::Conflict("this delivery names no SIM to resend"));
     }
     let new_id = store::resend(&pool, &row).await?;
-    let new_row = store::get(&pool, &new_id)
+    let view = with_history(&pool, &new_id)
         .await?
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("resent delivery vanished")))?;
-    let history = store::history(&pool, &new_id).await?;
-    Ok(HttpResponse::Accepted().json(DeliveryView::new(new_row, Some(history))))
+    Ok(HttpResponse::Accepted().json(view))
 }

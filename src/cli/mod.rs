@@ -15,8 +15,9 @@ use crate::{
     db,
     deliveries::Worker,
     demo,
+    gigs::GigsClient,
     startup::{Application, RunOptions},
-    telemetry,
+    telemetry::{self, Metrics},
 };
 
 #[derive(Debug, Parser)]
@@ -160,7 +161,9 @@ async fn run_worker(env: &Env) -> Result<(), Failure> {
     telemetry::init(LogFormat::from_env(env)?);
     db::create_and_migrate(&database).await?;
     let pool = db::lazy_pool(&database)?;
-    let worker = Worker::from_parts(&gigs, &email, &settings, pool, Default::default())?;
+    let metrics = std::sync::Arc::new(Metrics::new());
+    let gigs = GigsClient::new(&gigs, metrics.clone())?;
+    let worker = Worker::from_parts(gigs, &email, &settings, pool, metrics)?;
     let cancel = CancellationToken::new();
     let on_signal = cancel.clone();
     tokio::spawn(async move {

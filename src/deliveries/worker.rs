@@ -17,7 +17,7 @@ use super::{
     retry,
 };
 use crate::{
-    config::{EmailSettings, GigsSettings, Settings, WorkerSettings},
+    config::{EmailSettings, Settings, WorkerSettings},
     email::{EmailComposer, Mailer},
     gigs::GigsClient,
     install::InstallLinks,
@@ -37,17 +37,13 @@ pub struct Worker {
 
 impl Worker {
     pub fn new(settings: &Settings, pool: PgPool, metrics: Arc<Metrics>) -> anyhow::Result<Self> {
-        Self::from_parts(
-            &settings.gigs,
-            &settings.email,
-            &settings.worker,
-            pool,
-            metrics,
-        )
+        let gigs = GigsClient::new(&settings.gigs, metrics.clone())?;
+        Self::from_parts(gigs, &settings.email, &settings.worker, pool, metrics)
     }
 
+    /// With a Gigs client the caller may share (`serve` also answers install links).
     pub fn from_parts(
-        gigs: &GigsSettings,
+        gigs: GigsClient,
         email: &EmailSettings,
         worker: &WorkerSettings,
         pool: PgPool,
@@ -60,7 +56,7 @@ impl Worker {
         Ok(Self {
             links,
             pool,
-            gigs: GigsClient::new(gigs, metrics.clone())?,
+            gigs,
             composer: EmailComposer::new(email)?,
             mailer: Mailer::new(email, worker.concurrency as u32)?,
             settings: worker.clone(),
@@ -166,17 +162,17 @@ impl Worker {
             .insert(claimed.lease_token.clone());
         let mut resolved = Resolved::default();
         let started = Instant::now();
-        let (outcome, detail) = if claimed.attempts > self.settings.max_attempts {
+        let decided = if claimed.attempts > self.settings.max_attempts {
             let reason = format!(
                 "attempts exhausted ({}): the attempt kept being interrupted",
                 claimed.attempts - 1
             );
-            (
+            Some((
                 Outcome::Failed {
                     reason: reason.clone(),
                 },
                 reason,
-            )
+            ))
         } else {
             let attempt = Attempt {
                 pool: &self.pool,
@@ -193,14 +189,9 @@ impl Worker {
                 &resolved,
             )
         };
-        let status = outcome.status().as_str();
-        self.metrics.attempt(status, started.elapsed());
-        self.metrics.delivery_status(status);
-        match queue::finish(&self.pool, &claimed, &outcome, &resolved, &detail).await {
-            Ok(true) => {}
-            Ok(false) => tracing::warn!("the lease ran out before the outcome was recorded"),
-            // The lease runs out and another attempt follows: at-least-once.
-            Err(e) => tracing::error!(error = %e, "recording the outcome failed"),
+        if let Some((outcome, detail)) = decided {
+            self.record(&claimed, &outcome, &resolved, &detail, started)
+                .await;
         }
         self.in_flight
             .lock()
@@ -208,18 +199,38 @@ impl Worker {
             .remove(&claimed.lease_token);
     }
 
+    async fn record(
+        &self,
+        claimed: &Claimed,
+        outcome: &Outcome,
+        resolved: &Resolved,
+        detail: &str,
+        started: Instant,
+    ) {
+        let status = outcome.status().as_str();
+        self.metrics.attempt(status, started.elapsed());
+        self.metrics.delivery_status(status);
+        match queue::finish(&self.pool, claimed, outcome, resolved, detail).await {
+            Ok(true) => {}
+            Ok(false) => tracing::warn!("the lease ran out before the outcome was recorded"),
+            // The lease runs out and another attempt follows: at-least-once.
+            Err(e) => tracing::error!(error = %e, "recording the outcome failed"),
+        }
+    }
+
+    /// What to record; `None` when another worker holds the delivery now.
     fn outcome(
         &self,
         claimed: &Claimed,
         result: Result<(String, &'static str), AttemptError>,
         resolved: &Resolved,
-    ) -> (Outcome, String) {
+    ) -> Option<(Outcome, String)> {
         let to = resolved
             .recipient
             .as_deref()
             .map(mask_email)
             .unwrap_or_default();
-        match result {
+        let decided = match result {
             Ok((message_id, locale)) => {
                 tracing::info!(recipient = %to, locale, "delivered");
                 let detail = format!("accepted by the mail server for {to} (locale {locale})");
@@ -270,19 +281,12 @@ impl Worker {
                 );
                 (Outcome::Retry { reason, at }, detail)
             }
-            // Returned early by `process`; finishing would be refused anyway.
             Err(AttemptError::LeaseLost) => {
-                let reason = "the lease ran out".to_owned();
-                let at = Utc::now();
-                (
-                    Outcome::Retry {
-                        reason: reason.clone(),
-                        at,
-                    },
-                    reason,
-                )
+                tracing::warn!("the lease ran out before sending; another worker has it");
+                return None;
             }
-        }
+        };
+        Some(decided)
     }
 }
 
