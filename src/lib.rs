@@ -1,14 +1,15 @@
 //! esim-courier: verified Gigs webhooks in, eSIM credential emails out.
-pub mod api;
 pub mod cli;
 pub mod config;
-pub mod db;
 pub mod deliveries;
 pub mod demo;
 pub mod domain;
 pub mod email;
 pub mod gigs;
+pub mod http;
 pub mod install;
 pub mod startup;
+pub mod store;
 pub mod telemetry;
+pub mod tls;
 pub mod webhooks;

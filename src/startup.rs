@@ -1,26 +1,25 @@
-//! Builds the application: pool, migrations, HTTP server and worker, for `main` and tests.
+//! Builds the application (pool, migrations, HTTP server, worker) for `main` and tests,
+//! and stops it: one cancellation token ends HTTP and claiming together.
 use std::{net::TcpListener, sync::Arc};
 
-use actix_web::{App, HttpServer, dev::Server, error::QueryPayloadError, web};
 use anyhow::Context;
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
-use tracing_actix_web::TracingLogger;
 
 use crate::{
-    api::{self, ApiError, StatusTokens},
-    config::Settings,
-    db,
+    config::{DatabaseSettings, EmailSettings, GigsSettings, Settings, WorkerSettings},
     deliveries::Worker,
     gigs::GigsClient,
-    install::{self, InstallPages},
-    telemetry::{Metrics, RedactedRootSpan},
-    webhooks::{self, IngestPolicy, Ingestor, WebhookVerifier},
+    http::{self, StatusTokens},
+    install::InstallPages,
+    store,
+    telemetry::Metrics,
+    webhooks::{IngestPolicy, Ingestor, WebhookVerifier},
 };
 
 pub struct Application {
     port: u16,
-    server: Server,
+    server: actix_web::dev::Server,
     pool: PgPool,
     metrics: Arc<Metrics>,
     worker: Option<Arc<Worker>>,
@@ -42,8 +41,8 @@ impl Default for RunOptions {
 impl Application {
     /// Creates and migrates the database, then binds `LISTEN_ADDR`.
     pub async fn build(settings: Settings, options: RunOptions) -> anyhow::Result<Self> {
-        db::create_and_migrate(&settings.database).await?;
-        let pool = db::lazy_pool(&settings.database)?;
+        store::create_and_migrate(&settings.database).await?;
+        let pool = store::lazy_pool(&settings.database)?;
         let listener = TcpListener::bind(&settings.http.listen_addr)
             .with_context(|| format!("cannot listen on {}", settings.http.listen_addr))?;
         Self::build_with(settings, pool, listener, options)
@@ -57,7 +56,6 @@ impl Application {
         options: RunOptions,
     ) -> anyhow::Result<Self> {
         let port = listener.local_addr()?.port();
-        let cancel = CancellationToken::new();
         let metrics = Arc::new(Metrics::new());
         // One Gigs client (one connection pool) for the worker and the install links.
         let gigs = GigsClient::new(&settings.gigs, metrics.clone())?;
@@ -69,14 +67,31 @@ impl Application {
                     .map(Arc::new)
             })
             .transpose()?;
-        let server = http_server(&settings, pool.clone(), metrics.clone(), gigs, listener)?;
+        let state = http::State {
+            verifier: WebhookVerifier::new(
+                settings.http.webhook_secrets.clone(),
+                settings.http.webhook_tolerance,
+            ),
+            ingestor: Ingestor::start(
+                pool.clone(),
+                IngestPolicy {
+                    project: settings.gigs.project.clone(),
+                    trigger_events: settings.http.trigger_events.clone(),
+                },
+            ),
+            tokens: StatusTokens::new(&settings.http.status_api_tokens),
+            install: InstallPages::new(gigs, &settings.email.brand_name)?,
+            pool: pool.clone(),
+            metrics: metrics.clone(),
+        };
+        let server = http::server(state, listener)?;
         Ok(Self {
             port,
             server,
             pool,
             metrics,
             worker,
-            cancel,
+            cancel: CancellationToken::new(),
         })
     }
 
@@ -93,11 +108,23 @@ impl Application {
         self.metrics.clone()
     }
 
-    /// Serves until the server stops (SIGINT/SIGTERM), then stops the worker.
+    /// Stops everything when cancelled: `serve` cancels on SIGINT/SIGTERM.
+    pub fn cancel_token(&self) -> CancellationToken {
+        self.cancel.clone()
+    }
+
+    /// Serves until cancelled; then the worker stops claiming at once while HTTP drains
+    /// its in-flight requests, and both finish within their grace periods.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let worker = self.worker.map(|w| {
             let cancel = self.cancel.clone();
             tokio::spawn(async move { w.run(cancel).await })
+        });
+        let handle = self.server.handle();
+        let cancel = self.cancel.clone();
+        tokio::spawn(async move {
+            cancel.cancelled().await;
+            handle.stop(true).await;
         });
         let served = self.server.await;
         self.cancel.cancel();
@@ -108,70 +135,45 @@ impl Application {
     }
 }
 
-fn http_server(
-    settings: &Settings,
-    pool: PgPool,
-    metrics: Arc<Metrics>,
-    gigs: GigsClient,
-    listener: TcpListener,
-) -> anyhow::Result<Server> {
-    let verifier = web::Data::new(WebhookVerifier::new(
-        settings.http.webhook_secrets.clone(),
-        settings.http.webhook_tolerance,
-    ));
-    let ingestor = web::Data::new(Ingestor::start(
-        pool.clone(),
-        IngestPolicy {
-            project: settings.gigs.project.clone(),
-            trigger_events: settings.http.trigger_events.clone(),
-        },
-    ));
-    let tokens = web::Data::new(StatusTokens::new(&settings.http.status_api_tokens));
-    let install = web::Data::new(InstallPages::new(gigs, &settings.email.brand_name)?);
-    let pool = web::Data::new(pool);
-    let metrics = web::Data::from(metrics);
-    let server = HttpServer::new(move || {
-        App::new()
-            .wrap(TracingLogger::<RedactedRootSpan>::new())
-            .app_data(verifier.clone())
-            .app_data(ingestor.clone())
-            .app_data(tokens.clone())
-            .app_data(pool.clone())
-            .app_data(metrics.clone())
-            .app_data(install.clone())
-            .app_data(web::QueryConfig::default().error_handler(query_error))
-            .app_data(
-                web::PathConfig::default()
-                    .error_handler(|_, _| ApiError::NotFound("not found").into()),
-            )
-            .route("/webhooks/gigs", web::post().to(webhooks::receive_webhook))
-            .route("/deliveries", web::get().to(api::list_deliveries))
-            .route("/deliveries/{id}", web::get().to(api::get_delivery))
-            .route(
-                "/deliveries/{id}/resend",
-                web::post().to(api::resend_delivery),
-            )
-            .route(
-                "/install/{token}",
-                web::get().to(install::open_install_link),
-            )
-            .route("/healthz", web::get().to(api::healthz))
-            .route("/readyz", web::get().to(api::readyz))
-            .route("/metrics", web::get().to(api::metrics))
-            .route("/openapi.json", web::get().to(api::openapi_json))
-            .default_service(web::to(not_found))
-    })
-    .listen(listener)?
-    // In-flight requests get this long after SIGTERM; the worker drains after that.
-    .shutdown_timeout(10)
-    .run();
-    Ok(server)
+/// The parts `esim-courier worker` runs: no HTTP, the same worker and shutdown.
+pub async fn run_worker(
+    database: &DatabaseSettings,
+    gigs: &GigsSettings,
+    email: &EmailSettings,
+    settings: &WorkerSettings,
+    cancel: CancellationToken,
+) -> anyhow::Result<()> {
+    store::create_and_migrate(database).await?;
+    let pool = store::lazy_pool(database)?;
+    let metrics = Arc::new(Metrics::new());
+    let gigs = GigsClient::new(gigs, metrics.clone())?;
+    let worker = Worker::from_parts(gigs, email, settings, pool, metrics)?;
+    tracing::info!("esim-courier worker running");
+    Arc::new(worker).run(cancel).await;
+    Ok(())
 }
 
-fn query_error(e: QueryPayloadError, _: &actix_web::HttpRequest) -> actix_web::Error {
-    ApiError::BadRequest(format!("invalid query: {e}")).into()
+/// Cancels `cancel` on SIGINT or SIGTERM: `serve` and `worker` stop by this one path.
+pub fn cancel_on_signal(cancel: CancellationToken) {
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        tracing::info!("shutting down: no new claims, finishing what is in flight");
+        cancel.cancel();
+    });
 }
 
-async fn not_found() -> Result<actix_web::HttpResponse, ApiError> {
-    Err(ApiError::NotFound("no such route"))
+/// Resolves on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("SIGTERM can be handled");
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
 }

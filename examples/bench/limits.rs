@@ -8,7 +8,7 @@ use std::{
 
 use anyhow::Context;
 use esim_courier::{
-    config::EmailSettings,
+    config::{EmailSettings, SmtpUrl},
     domain::LpaActivationCode,
     email::{EmailComposer, Recipient},
     gigs::SimCredentials,
@@ -72,7 +72,7 @@ pub async fn pgbench(dir: &Path) -> anyhow::Result<f64> {
 /// The email the service sends, composed by its own code with sample credentials.
 pub fn sample_message() -> anyhow::Result<lettre::Message> {
     let settings = EmailSettings {
-        smtp_url: SecretString::from("smtp://127.0.0.1:25".to_owned()),
+        smtp_url: SmtpUrl::parse("smtp://127.0.0.1:25").unwrap(),
         from: "Bench Mobile <esim@bench.example>".parse()?,
         reply_to: None,
         brand_name: "Your mobile provider".into(),

@@ -51,7 +51,7 @@ pub fn event(tag: &str) -> Vec<u8> {
 }
 
 pub fn client() -> reqwest::Client {
-    reqwest::Client::builder()
+    esim_courier::tls::client_builder()
         .pool_max_idle_per_host(256)
         .timeout(Duration::from_secs(30))
         .build()

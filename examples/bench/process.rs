@@ -60,7 +60,7 @@ impl Service {
 
     pub async fn wait_ready(&self) -> anyhow::Result<()> {
         let deadline = Instant::now() + Duration::from_secs(30);
-        let client = reqwest::Client::new();
+        let client = esim_courier::tls::client_builder().build()?;
         while Instant::now() < deadline {
             let ready = client.get(format!("{}/readyz", self.base())).send().await;
             if ready.is_ok_and(|r| r.status().is_success()) {

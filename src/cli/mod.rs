@@ -2,7 +2,7 @@
 //! `demo`.
 mod send_webhook;
 
-use std::{path::PathBuf, process::ExitCode, sync::Arc, time::Duration};
+use std::{path::PathBuf, process::ExitCode, time::Duration};
 
 use clap::{Parser, Subcommand};
 use tokio_util::sync::CancellationToken;
@@ -12,12 +12,9 @@ use crate::{
         ConfigError, DatabaseSettings, EmailSettings, Env, GigsSettings, LogFormat, Settings,
         WorkerSettings,
     },
-    db,
-    deliveries::Worker,
     demo,
-    gigs::GigsClient,
-    startup::{Application, RunOptions},
-    telemetry::{self, Metrics},
+    startup::{self, Application, RunOptions},
+    store, telemetry,
 };
 
 #[derive(Debug, Parser)]
@@ -116,6 +113,7 @@ async fn run(command: Command, env: &Env) -> Result<ExitCode, Failure> {
                 spawn_worker: !no_worker,
             };
             let app = Application::build(settings, options).await?;
+            startup::cancel_on_signal(app.cancel_token());
             tracing::info!(port = app.port(), "esim-courier serving");
             app.run_until_stopped().await?;
         }
@@ -123,7 +121,7 @@ async fn run(command: Command, env: &Env) -> Result<ExitCode, Failure> {
         Command::Migrate => {
             let database = DatabaseSettings::from_env(env)?;
             telemetry::init(LogFormat::from_env(env)?);
-            db::create_and_migrate(&database).await?;
+            store::create_and_migrate(&database).await?;
             println!("migrations applied");
         }
         Command::Healthcheck { url } => {
@@ -159,26 +157,15 @@ async fn run_worker(env: &Env) -> Result<(), Failure> {
     let email = EmailSettings::from_env(env)?;
     let settings = WorkerSettings::from_env(env)?;
     telemetry::init(LogFormat::from_env(env)?);
-    db::create_and_migrate(&database).await?;
-    let pool = db::lazy_pool(&database)?;
-    let metrics = std::sync::Arc::new(Metrics::new());
-    let gigs = GigsClient::new(&gigs, metrics.clone())?;
-    let worker = Worker::from_parts(gigs, &email, &settings, pool, metrics)?;
     let cancel = CancellationToken::new();
-    let on_signal = cancel.clone();
-    tokio::spawn(async move {
-        shutdown_signal().await;
-        tracing::info!("shutting down: no new claims, finishing what is in flight");
-        on_signal.cancel();
-    });
-    tracing::info!("esim-courier worker running");
-    Arc::new(worker).run(cancel).await;
+    startup::cancel_on_signal(cancel.clone());
+    startup::run_worker(&database, &gigs, &email, &settings, cancel).await?;
     Ok(())
 }
 
 async fn healthcheck(base: &str) -> ExitCode {
     let url = format!("{}/readyz", base.trim_end_matches('/'));
-    let client = reqwest::Client::builder()
+    let client = crate::tls::client_builder()
         .timeout(Duration::from_secs(5))
         .build();
     let ok = match client {
@@ -195,20 +182,4 @@ async fn healthcheck(base: &str) -> ExitCode {
         eprintln!("not ready: {url}");
         ExitCode::FAILURE
     }
-}
-
-/// Resolves on SIGINT or SIGTERM.
-pub async fn shutdown_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-            .expect("SIGTERM can be handled");
-        tokio::select! {
-            _ = ctrl_c => {}
-            _ = term.recv() => {}
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = ctrl_c.await;
 }

@@ -28,7 +28,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let id = args
         .id
         .unwrap_or_else(|| format!("msg_{}", random_base62(24)));
-    let client = reqwest::Client::builder()
+    let client = crate::tls::client_builder()
         .timeout(Duration::from_secs(30))
         .build()?;
     let response = webhooks::signed_post(&client, &args.url, &secret, &id, body)

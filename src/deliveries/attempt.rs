@@ -1,13 +1,13 @@
-//! One delivery attempt: resolve the user, fetch credentials, compose, send.
-use lettre::{Address, message::Mailbox};
+//! One delivery attempt up to the send: resolve the user, fetch credentials, compose.
+use lettre::{Address, Message, message::Mailbox};
 use secrecy::ExposeSecret;
 
-use super::queue::{self, Claimed, Resolved};
 use crate::{
-    domain::{LpaActivationCode, SimId, SubscriptionId, UserId},
-    email::{EmailComposer, Mailer, Recipient, SendError},
+    domain::{LpaActivationCode, UserId},
+    email::{EmailComposer, Recipient, SendError},
     gigs::{GigsClient, GigsError},
     install::InstallLinks,
+    store::Claimed,
 };
 
 /// Why an attempt did not send; reasons never carry credentials.
@@ -48,29 +48,38 @@ impl From<SendError> for AttemptError {
     }
 }
 
-pub struct Sent {
+/// What the attempt learnt from Gigs, kept whatever the outcome.
+#[derive(Debug, Default)]
+pub struct Resolved {
+    pub user_id: Option<UserId>,
+    pub recipient: Option<String>,
+}
+
+/// A message ready to go out.
+pub struct Prepared {
+    pub message: Message,
     pub message_id: String,
     pub locale: &'static str,
 }
 
 pub struct Attempt<'a> {
-    pub pool: &'a sqlx::PgPool,
-    pub lease: std::time::Duration,
     pub gigs: &'a GigsClient,
     pub composer: &'a EmailComposer,
-    pub mailer: &'a Mailer,
     pub links: Option<&'a InstallLinks>,
 }
 
 impl Attempt<'_> {
-    pub async fn run(&self, c: &Claimed, resolved: &mut Resolved) -> Result<Sent, AttemptError> {
+    pub async fn prepare(
+        &self,
+        c: &Claimed,
+        resolved: &mut Resolved,
+    ) -> Result<Prepared, AttemptError> {
         let sim = c
             .sim_id
-            .as_deref()
-            .and_then(|s| SimId::parse(s).ok())
+            .as_ref()
             .ok_or_else(|| AttemptError::Skip("the delivery names no SIM".into()))?;
         let user_id = self.user_id(c).await?;
-        resolved.user_id = Some(user_id.to_string());
+        resolved.user_id = Some(user_id.clone());
 
         let user = self.gigs.user(&user_id).await?;
         let email = user
@@ -85,7 +94,7 @@ impl Attempt<'_> {
         })?;
 
         // Credentials are fetched last, once there is somewhere to send them.
-        let creds = self.gigs.sim_credentials(&sim).await?;
+        let creds = self.gigs.sim_credentials(sim).await?;
         let code = creds
             .activation_code
             .as_ref()
@@ -96,12 +105,12 @@ impl Attempt<'_> {
 
         // Committed before the send, so the link works the moment the email arrives.
         let install_link = match self.links {
-            Some(links) => Some(links.issue(&c.id, &c.project, sim.as_str()).await.map_err(
-                |e| AttemptError::Transient {
+            Some(links) => Some(links.issue(&c.id, &c.project, sim).await.map_err(|e| {
+                AttemptError::Transient {
                     reason: format!("the install link could not be stored: {e}"),
                     retry_after: None,
-                },
-            )?),
+                }
+            })?),
             None => None,
         };
         let recipient = Recipient {
@@ -111,25 +120,19 @@ impl Attempt<'_> {
         };
         let composed = self
             .composer
-            .compose(&c.id, &recipient, &lpa, &creds, install_link.as_deref())
+            .compose(
+                c.id.as_str(),
+                &recipient,
+                &lpa,
+                &creds,
+                install_link.as_deref(),
+            )
             .map_err(|e| {
                 tracing::error!(error = %e, "composing the email failed");
                 AttemptError::Permanent("the email could not be composed".into())
             })?;
-        // The steps before took an unknown share of the lease: renew it, so the send
-        // (bounded by the mailer's own timeout, well under a lease) runs under a fresh one.
-        match queue::renew(self.pool, c, self.lease).await {
-            Ok(true) => {}
-            Ok(false) => return Err(AttemptError::LeaseLost),
-            Err(e) => {
-                return Err(AttemptError::Transient {
-                    reason: format!("the lease could not be renewed: {e}"),
-                    retry_after: None,
-                });
-            }
-        }
-        self.mailer.send(composed.message).await?;
-        Ok(Sent {
+        Ok(Prepared {
+            message: composed.message,
             message_id: composed.message_id,
             locale: composed.locale,
         })
@@ -137,17 +140,13 @@ impl Attempt<'_> {
 
     /// The user from the delivery, or, for a SIM swap, from its subscription.
     async fn user_id(&self, c: &Claimed) -> Result<UserId, AttemptError> {
-        if let Some(user) = c.user_id.as_deref().and_then(|u| UserId::parse(u).ok()) {
-            return Ok(user);
+        if let Some(user) = &c.user_id {
+            return Ok(user.clone());
         }
-        let sub = c
-            .subscription_id
-            .as_deref()
-            .and_then(|s| SubscriptionId::parse(s).ok())
-            .ok_or_else(|| {
-                AttemptError::Skip("the delivery names no user or subscription".into())
-            })?;
-        let subscription = self.gigs.subscription(&sub).await?;
+        let sub = c.subscription_id.as_ref().ok_or_else(|| {
+            AttemptError::Skip("the delivery names no user or subscription".into())
+        })?;
+        let subscription = self.gigs.subscription(sub).await?;
         subscription
             .user_id()
             .and_then(|u| UserId::parse(u).ok())

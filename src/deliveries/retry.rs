@@ -2,21 +2,20 @@
 //! the server asked for that.
 use std::time::Duration;
 
-use rand::Rng;
-
-/// Delay before attempt `attempt + 1`. Half the exponential step is fixed and half random
-/// ("equal jitter"): retries of many deliveries spread out but never come back at once.
+/// Delay before attempt `attempt + 1`. Half the exponential step is fixed and half
+/// scaled by `jitter` (0..=1, random in the worker: "equal jitter"), so retries of many
+/// deliveries spread out but never come back at once.
 pub fn next_delay(
     attempt: i32,
     base: Duration,
     max: Duration,
     retry_after: Option<Duration>,
+    jitter: f64,
 ) -> Duration {
     let exponent = attempt.saturating_sub(1).clamp(0, 30) as u32;
     let step = base.saturating_mul(2u32.saturating_pow(exponent)).min(max);
     let half = step / 2;
-    let jitter = rand::rng().random_range(0..=half.as_millis() as u64);
-    let delay = half + Duration::from_millis(jitter);
+    let delay = half + half.mul_f64(jitter.clamp(0.0, 1.0));
     // Retry-After is honoured even past `max`, up to a day.
     delay.max(
         retry_after
@@ -37,7 +36,7 @@ mod tests {
         for attempt in 1..=6 {
             let step = BASE * 2u32.pow(attempt as u32 - 1);
             for _ in 0..50 {
-                let d = next_delay(attempt, BASE, MAX, None);
+                let d = next_delay(attempt, BASE, MAX, None, rand::random());
                 assert!(d >= step / 2 && d <= step, "attempt {attempt}: {d:?}");
             }
         }
@@ -46,19 +45,20 @@ mod tests {
     #[test]
     fn is_capped_at_the_maximum() {
         for _ in 0..50 {
-            assert!(next_delay(30, BASE, MAX, None) <= MAX);
+            assert!(next_delay(30, BASE, MAX, None, rand::random()) <= MAX);
         }
     }
 
     #[test]
     fn never_comes_before_retry_after() {
-        let d = next_delay(1, BASE, MAX, Some(Duration::from_secs(7200)));
+        let d = next_delay(1, BASE, MAX, Some(Duration::from_secs(7200)), 0.5);
         assert_eq!(d, Duration::from_secs(7200));
         let d = next_delay(
             1,
             Duration::from_millis(10),
             MAX,
             Some(Duration::from_secs(5)),
+            0.5,
         );
         assert_eq!(d, Duration::from_secs(5));
     }

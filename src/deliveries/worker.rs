@@ -11,16 +11,18 @@ use tokio::{sync::Semaphore, task::JoinSet};
 use tokio_util::sync::CancellationToken;
 
 use super::{
-    NOTIFY_CHANNEL,
-    attempt::{Attempt, AttemptError},
-    queue::{self, Claimed, Outcome, Resolved},
-    retry,
+    attempt::{Attempt, AttemptError, Resolved},
+    decide::{self, Decision, Outcome, RetryPolicy, Sent},
 };
 use crate::{
     config::{EmailSettings, Settings, WorkerSettings},
     email::{EmailComposer, Mailer},
     gigs::GigsClient,
     install::InstallLinks,
+    store::{
+        Claimed, NOTIFY_CHANNEL,
+        queue::{self, Finish},
+    },
     telemetry::{Metrics, mask_email},
 };
 
@@ -154,6 +156,14 @@ impl Worker {
         }
     }
 
+    fn policy(&self) -> RetryPolicy {
+        RetryPolicy {
+            max_attempts: self.settings.max_attempts,
+            backoff_base: self.settings.backoff_base,
+            backoff_max: self.settings.backoff_max,
+        }
+    }
+
     #[tracing::instrument(skip_all, fields(delivery.id = %claimed.id, attempt = claimed.attempts))]
     async fn process(&self, claimed: Claimed) {
         self.in_flight
@@ -162,36 +172,26 @@ impl Worker {
             .insert(claimed.lease_token.clone());
         let mut resolved = Resolved::default();
         let started = Instant::now();
-        let decided = if claimed.attempts > self.settings.max_attempts {
-            let reason = format!(
-                "attempts exhausted ({}): the attempt kept being interrupted",
-                claimed.attempts - 1
-            );
-            Some((
-                Outcome::Failed {
-                    reason: reason.clone(),
-                },
-                reason,
-            ))
-        } else {
-            let attempt = Attempt {
-                pool: &self.pool,
-                lease: self.settings.lease,
-                gigs: &self.gigs,
-                composer: &self.composer,
-                mailer: &self.mailer,
-                links: self.links.as_ref(),
-            };
-            let result = attempt.run(&claimed, &mut resolved).await;
-            self.outcome(
-                &claimed,
-                result.map(|s| (s.message_id, s.locale)),
-                &resolved,
-            )
+        let policy = self.policy();
+        let decided = match decide::exhausted(claimed.attempts, &policy) {
+            Some(exhausted) => Some(exhausted),
+            None => {
+                let result = self.attempt(&claimed, &mut resolved).await;
+                decide::decide(
+                    result,
+                    claimed.attempts,
+                    &policy,
+                    Utc::now(),
+                    rand::random(),
+                )
+            }
         };
-        if let Some((outcome, detail)) = decided {
-            self.record(&claimed, &outcome, &resolved, &detail, started)
-                .await;
+        match decided {
+            Some(decision) => {
+                log(&decision);
+                self.record(&claimed, &decision, &resolved, started).await;
+            }
+            None => tracing::warn!("the lease ran out before sending; another worker has it"),
         }
         self.in_flight
             .lock()
@@ -199,94 +199,82 @@ impl Worker {
             .remove(&claimed.lease_token);
     }
 
+    async fn attempt(&self, c: &Claimed, resolved: &mut Resolved) -> Result<Sent, AttemptError> {
+        let attempt = Attempt {
+            gigs: &self.gigs,
+            composer: &self.composer,
+            links: self.links.as_ref(),
+        };
+        let prepared = attempt.prepare(c, resolved).await?;
+        // The steps before took an unknown share of the lease: renew it, so the send
+        // (bounded by the mailer's own timeout, well under a lease) runs under a fresh one.
+        match queue::renew(&self.pool, c, self.settings.lease).await {
+            Ok(true) => {}
+            Ok(false) => return Err(AttemptError::LeaseLost),
+            Err(e) => {
+                return Err(AttemptError::Transient {
+                    reason: format!("the lease could not be renewed: {e}"),
+                    retry_after: None,
+                });
+            }
+        }
+        self.mailer.send(prepared.message).await?;
+        Ok(Sent {
+            message_id: prepared.message_id,
+            locale: prepared.locale,
+            to: resolved
+                .recipient
+                .as_deref()
+                .map(mask_email)
+                .unwrap_or_default(),
+        })
+    }
+
     async fn record(
         &self,
         claimed: &Claimed,
-        outcome: &Outcome,
+        decision: &Decision,
         resolved: &Resolved,
-        detail: &str,
         started: Instant,
     ) {
-        let status = outcome.status().as_str();
-        self.metrics.attempt(status, started.elapsed());
-        self.metrics.delivery_status(status);
-        match queue::finish(&self.pool, claimed, outcome, resolved, detail).await {
+        let outcome = &decision.outcome;
+        let status = outcome.status();
+        self.metrics.attempt(status.as_str(), started.elapsed());
+        self.metrics.delivery_status(status.as_str());
+        let finish = Finish {
+            status,
+            reason: outcome.reason(),
+            next_attempt_at: match outcome {
+                Outcome::Retry { at, .. } => Some(*at),
+                _ => None,
+            },
+            message_id: match outcome {
+                Outcome::Delivered { message_id } => Some(message_id),
+                _ => None,
+            },
+            user_id: resolved.user_id.as_ref(),
+            recipient: resolved.recipient.as_deref(),
+            detail: &decision.detail,
+        };
+        match queue::finish(&self.pool, claimed, &finish).await {
             Ok(true) => {}
             Ok(false) => tracing::warn!("the lease ran out before the outcome was recorded"),
             // The lease runs out and another attempt follows: at-least-once.
             Err(e) => tracing::error!(error = %e, "recording the outcome failed"),
         }
     }
+}
 
-    /// What to record; `None` when another worker holds the delivery now.
-    fn outcome(
-        &self,
-        claimed: &Claimed,
-        result: Result<(String, &'static str), AttemptError>,
-        resolved: &Resolved,
-    ) -> Option<(Outcome, String)> {
-        let to = resolved
-            .recipient
-            .as_deref()
-            .map(mask_email)
-            .unwrap_or_default();
-        let decided = match result {
-            Ok((message_id, locale)) => {
-                tracing::info!(recipient = %to, locale, "delivered");
-                let detail = format!("accepted by the mail server for {to} (locale {locale})");
-                (Outcome::Delivered { message_id }, detail)
-            }
-            Err(AttemptError::Skip(reason)) => {
-                tracing::info!(reason, "skipped");
-                (
-                    Outcome::Skipped {
-                        reason: reason.clone(),
-                    },
-                    reason,
-                )
-            }
-            Err(AttemptError::Permanent(reason)) => {
-                tracing::warn!(reason, "failed");
-                (
-                    Outcome::Failed {
-                        reason: reason.clone(),
-                    },
-                    reason,
-                )
-            }
-            Err(AttemptError::Transient { reason, .. })
-                if claimed.attempts >= self.settings.max_attempts =>
-            {
-                tracing::warn!(reason, "failed: attempts exhausted");
-                let reason = format!("attempts exhausted ({}): {reason}", claimed.attempts);
-                (
-                    Outcome::Failed {
-                        reason: reason.clone(),
-                    },
-                    reason,
-                )
-            }
-            Err(AttemptError::Transient {
-                reason,
-                retry_after,
-            }) => {
-                let s = &self.settings;
-                let delay =
-                    retry::next_delay(claimed.attempts, s.backoff_base, s.backoff_max, retry_after);
-                let at = Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default();
-                tracing::info!(reason, retry_in_s = delay.as_secs_f64(), "will retry");
-                let detail = format!(
-                    "{reason}; next attempt at {}",
-                    at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-                );
-                (Outcome::Retry { reason, at }, detail)
-            }
-            Err(AttemptError::LeaseLost) => {
-                tracing::warn!("the lease ran out before sending; another worker has it");
-                return None;
-            }
-        };
-        Some(decided)
+fn log(decision: &Decision) {
+    match &decision.outcome {
+        Outcome::Delivered { .. } => tracing::info!(detail = %decision.detail, "delivered"),
+        Outcome::Skipped { reason } => tracing::info!(reason, "skipped"),
+        Outcome::Failed { reason } => tracing::warn!(reason, "failed"),
+        Outcome::Retry { reason, at } => tracing::info!(
+            reason,
+            retry_in_s = (*at - Utc::now()).num_milliseconds() as f64 / 1000.0,
+            "will retry"
+        ),
     }
 }
 

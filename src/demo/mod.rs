@@ -16,11 +16,11 @@ use serde_json::{Value, json};
 use crate::{
     config::{
         DEFAULT_TRIGGER_EVENTS, DatabaseSettings, EmailSettings, Env, GigsSettings, HttpSettings,
-        Settings, WorkerSettings,
+        Settings, SmtpUrl, WorkerSettings,
     },
-    db,
     domain::{ProjectId, random_base62},
     startup::{Application, RunOptions},
+    store,
     webhooks::{WebhookSecret, signed_post},
 };
 
@@ -60,15 +60,15 @@ pub async fn run(env: &Env, mail_dir: &Path, database_url: Option<&str>) -> anyh
     println!("esim-courier demo");
     println!("  database   {}", redact_password(&database_url));
     println!("  Gigs API   sandbox at {gigs_url}");
-    db::create_and_migrate(&settings.database).await?;
-    let pool = db::lazy_pool(&settings.database)?;
+    store::create_and_migrate(&settings.database).await?;
+    let pool = store::lazy_pool(&settings.database)?;
     let listener = TcpListener::bind("127.0.0.1:0")?;
     let app = Application::build_with(settings, pool, listener, RunOptions::default())?;
     let base = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
     println!("  service    {base}");
 
-    let client = reqwest::Client::new();
+    let client = crate::tls::client_builder().build()?;
     let delivery = send_event(&client, &base, &secret).await?;
     println!("  webhook    accepted, delivery {delivery}");
     let final_state = wait_for_delivery(&client, &base, &token, &delivery).await?;
@@ -105,7 +105,7 @@ fn demo_settings(
             timeout: Duration::from_secs(5),
         },
         email: EmailSettings {
-            smtp_url: SecretString::from(smtp_url.to_owned()),
+            smtp_url: SmtpUrl::parse(smtp_url).map_err(|e| anyhow::anyhow!("SMTP_URL: {e}"))?,
             from: "Demo Mobile <esim@demo.example>".parse()?,
             reply_to: None,
             brand_name: "Demo Mobile".into(),

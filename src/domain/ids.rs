@@ -31,8 +31,9 @@ fn is_id_text(s: &str) -> bool {
 macro_rules! text_id {
     ($(#[$doc:meta])* $name:ident, $what:literal, $prefix:literal) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, sqlx::Type)]
         #[serde(try_from = "String", into = "String")]
+        #[sqlx(transparent)]
         pub struct $name(String);
 
         impl $name {

@@ -14,10 +14,11 @@ use lettre::{
         extension::ClientId,
     },
 };
+use secrecy::ExposeSecret;
 use tokio::net::TcpStream;
-use url::Url;
 
 use super::SendError;
+use crate::config::{SmtpServer, SmtpTls};
 
 /// Implicit TLS (`smtps://`) is left to lettre's own transport.
 pub struct NodelayPool {
@@ -52,59 +53,31 @@ fn classify(e: lettre::transport::smtp::Error) -> SendError {
 }
 
 impl NodelayPool {
-    /// Reads `smtp://[user:pass@]host[:port][/ehlo-name][?tls=required|opportunistic]`
-    /// as lettre does; `None` for other schemes.
-    pub fn from_url(url: &Url, max_idle: usize) -> anyhow::Result<Option<Self>> {
-        if url.scheme() != "smtp" {
-            return Ok(None);
-        }
-        let host = url
-            .host_str()
-            .ok_or_else(|| anyhow::anyhow!("SMTP_URL has no host"))?
-            .to_owned();
-        let tls = url
-            .query_pairs()
-            .find(|(k, _)| k == "tls")
-            .map(|(_, v)| v.into_owned());
-        let (port, starttls) = match tls.as_deref() {
-            None => (url.port().unwrap_or(25), None),
-            Some(mode @ ("required" | "opportunistic")) => {
-                let parameters = TlsParameters::new(host.clone())?;
-                let required = mode == "required";
-                (
-                    url.port().unwrap_or(587),
-                    Some(StartTls {
-                        required,
-                        parameters,
-                    }),
-                )
-            }
-            Some(other) => anyhow::bail!("SMTP_URL: unknown tls={other}"),
+    /// For `smtp://` servers, plain or STARTTLS; `smtps://` goes through lettre.
+    pub fn new(server: &SmtpServer, max_idle: usize) -> anyhow::Result<Self> {
+        let starttls = match server.tls {
+            SmtpTls::StartTls { required } => Some(StartTls {
+                required,
+                parameters: TlsParameters::new(server.host.clone())?,
+            }),
+            SmtpTls::None => None,
+            SmtpTls::Implicit => anyhow::bail!("implicit TLS goes through lettre's transport"),
         };
-        let decode = |s: &str| {
-            percent_encoding_decode(s)
-                .ok_or_else(|| anyhow::anyhow!("SMTP_URL: bad percent-encoding"))
-        };
-        let credentials = match url.password() {
-            Some(password) => Some(Credentials::new(decode(url.username())?, decode(password)?)),
-            None => None,
-        };
-        let path = url.path().trim_matches('/');
-        let hello = if path.is_empty() {
-            ClientId::default()
-        } else {
-            ClientId::Domain(path.to_owned())
-        };
-        Ok(Some(Self {
-            host,
-            port,
+        Ok(Self {
+            host: server.host.clone(),
+            port: server.port,
             starttls,
-            credentials,
-            hello,
+            credentials: server.credentials.as_ref().map(|(user, password)| {
+                Credentials::new(user.clone(), password.expose_secret().to_owned())
+            }),
+            hello: server
+                .hello
+                .clone()
+                .map_or_else(ClientId::default, ClientId::Domain),
             timeout: Duration::from_secs(30),
             idle: Mutex::new(Vec::new()),
             max_idle: max_idle.max(1),
-        }))
+        })
     }
 
     pub async fn send(&self, message: &Message) -> Result<(), SendError> {
@@ -191,62 +164,5 @@ impl NodelayPool {
                     "connecting to the mail server timed out".into(),
                 ))
             })
-    }
-}
-
-/// `%XX` decoding for the URL's user and password.
-fn percent_encoding_decode(s: &str) -> Option<String> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn pool(url: &str) -> NodelayPool {
-        NodelayPool::from_url(&url.parse().unwrap(), 4)
-            .unwrap()
-            .unwrap()
-    }
-
-    #[test]
-    fn reads_smtp_urls_as_lettre_does() {
-        let plain = pool("smtp://mail.example");
-        assert_eq!((plain.host.as_str(), plain.port), ("mail.example", 25));
-        assert!(plain.starttls.is_none() && plain.credentials.is_none());
-        let submission = pool("smtp://user%40x:p%2Fss@mail.example?tls=required");
-        assert_eq!(submission.port, 587);
-        assert!(submission.starttls.as_ref().unwrap().required);
-        assert!(submission.credentials.is_some());
-        assert!(
-            !pool("smtp://m:2525?tls=opportunistic")
-                .starttls
-                .unwrap()
-                .required
-        );
-        assert_eq!(pool("smtp://m:2525").port, 2525);
-        let smtps: Url = "smtps://mail.example".parse().unwrap();
-        assert!(NodelayPool::from_url(&smtps, 4).unwrap().is_none());
-        let bad: Url = "smtp://m?tls=maybe".parse().unwrap();
-        assert!(NodelayPool::from_url(&bad, 4).is_err());
-    }
-
-    #[test]
-    fn percent_decoding_handles_escapes() {
-        assert_eq!(percent_encoding_decode("a%40b%2F").as_deref(), Some("a@b/"));
-        assert_eq!(percent_encoding_decode("%4"), None);
     }
 }

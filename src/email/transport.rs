@@ -3,12 +3,12 @@ use std::time::Duration;
 
 use lettre::{
     AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
-    transport::smtp::PoolConfig,
+    transport::smtp::{PoolConfig, authentication::Credentials, extension::ClientId},
 };
 use secrecy::ExposeSecret;
 
 use super::smtp::NodelayPool;
-use crate::config::EmailSettings;
+use crate::config::{EmailSettings, SmtpTls, SmtpUrl};
 
 pub enum Mailer {
     /// `smtp://`, plain or STARTTLS.
@@ -30,44 +30,30 @@ pub enum SendError {
 
 impl Mailer {
     pub fn new(settings: &EmailSettings, pool_size: u32) -> anyhow::Result<Self> {
-        let url = settings.smtp_url.expose_secret();
-        if let Some(dir) = url.strip_prefix("file://") {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| anyhow::anyhow!("cannot create the mail folder {dir}: {e}"))?;
-            return Ok(Self::File(AsyncFileTransport::new(dir)));
-        }
-        let parsed = url::Url::parse(url).map_err(|_| anyhow::anyhow!("SMTP_URL is not a URL"))?;
-        if let Some(pool) = NodelayPool::from_url(&parsed, pool_size as usize)? {
-            return Ok(Self::Smtp(pool));
-        }
-        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
-            .map_err(|_| anyhow::anyhow!("SMTP_URL is not a valid SMTP URL"))?
+        let server = match &settings.smtp_url {
+            SmtpUrl::File(dir) => {
+                std::fs::create_dir_all(dir).map_err(|e| {
+                    anyhow::anyhow!("cannot create the mail folder {}: {e}", dir.display())
+                })?;
+                return Ok(Self::File(AsyncFileTransport::new(dir)));
+            }
+            SmtpUrl::Server(server) if server.tls != SmtpTls::Implicit => {
+                return Ok(Self::Smtp(NodelayPool::new(server, pool_size as usize)?));
+            }
+            SmtpUrl::Server(server) => server,
+        };
+        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::relay(&server.host)?
+            .port(server.port)
             .timeout(Some(Duration::from_secs(30)))
-            .pool_config(PoolConfig::new().max_size(pool_size.max(1)))
-            .build();
-        Ok(Self::SmtpTls(transport))
-    }
-
-    /// Checks an `SMTP_URL` without connecting, so a mistake stops the process at start.
-    pub fn check_url(url: &str) -> Result<(), String> {
-        if let Some(dir) = url.strip_prefix("file://") {
-            return match dir.is_empty() {
-                true => Err("file:// needs a folder, e.g. file:///var/mail/esim".into()),
-                false => Ok(()),
-            };
+            .pool_config(PoolConfig::new().max_size(pool_size.max(1)));
+        if let Some((user, password)) = &server.credentials {
+            let password = password.expose_secret().to_owned();
+            builder = builder.credentials(Credentials::new(user.clone(), password));
         }
-        let parsed = url::Url::parse(url).map_err(|e| e.to_string())?;
-        if NodelayPool::from_url(&parsed, 1)
-            .map_err(|e| e.to_string())?
-            .is_some()
-        {
-            return Ok(());
+        if let Some(hello) = &server.hello {
+            builder = builder.hello_name(ClientId::Domain(hello.clone()));
         }
-        AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
-            .map(|_| ())
-            .map_err(|_| {
-                "expected smtp://host[:port], smtp://…?tls=required or smtps://host".into()
-            })
+        Ok(Self::SmtpTls(builder.build()))
     }
 
     pub async fn send(&self, message: Message) -> Result<(), SendError> {

@@ -35,7 +35,7 @@ struct ApiErrorBody {
 
 impl GigsClient {
     pub fn new(settings: &GigsSettings, metrics: Arc<Metrics>) -> anyhow::Result<Self> {
-        let http = reqwest::Client::builder()
+        let http = crate::tls::client_builder()
             .timeout(settings.timeout)
             .connect_timeout(Duration::from_secs(5))
             .user_agent(concat!("esim-courier/", env!("CARGO_PKG_VERSION")))

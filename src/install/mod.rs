@@ -2,9 +2,9 @@
 //! device that opens it.
 mod device;
 mod links;
+mod open;
 mod page;
-mod route;
 
 pub use device::{Device, detect};
-pub use links::{InstallLinks, hash_token, revoke_for_sim};
-pub use route::{__path_open_install_link, InstallPages, open_install_link};
+pub use links::{InstallLinks, find_live, hash_token, record_click};
+pub use open::{InstallPages, Opened};

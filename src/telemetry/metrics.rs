@@ -9,7 +9,8 @@ use prometheus_client::{
     metrics::{counter::Counter, family::Family, gauge::Gauge, histogram::Histogram},
     registry::Registry,
 };
-use sqlx::PgPool;
+
+use crate::{domain::DeliveryStatus, store::stats::QueueStats};
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct WebhookLabels {
@@ -185,31 +186,22 @@ impl Metrics {
             .inc();
     }
 
-    /// Refreshes the queue gauges from PostgreSQL (cheap: partial indexes), then renders.
-    pub async fn render(&self, pool: &PgPool) -> String {
-        let queue: Result<(i64, Option<f64>), _> = sqlx::query_as(
-            "SELECT count(*), extract(epoch FROM now() - min(next_attempt_at))::float8
-             FROM deliveries
-             WHERE status IN ('pending', 'retrying') AND next_attempt_at <= now()",
-        )
-        .fetch_one(pool)
-        .await;
-        if let Ok((depth, age)) = queue {
-            self.queue_depth.set(depth);
-            self.oldest_due_age.set(age.unwrap_or(0.0).max(0.0));
-        }
-        let open: Result<Vec<(String, i64)>, _> = sqlx::query_as(
-            "SELECT status, count(*) FROM deliveries
-             WHERE status IN ('pending', 'processing', 'retrying') GROUP BY status",
-        )
-        .fetch_all(pool)
-        .await;
-        if let Ok(open) = open {
-            for status in ["pending", "processing", "retrying"] {
-                let n = open
+    /// Renders every metric, with the queue gauges from `queue` when PostgreSQL answered.
+    pub fn render(&self, queue: Option<&QueueStats>) -> String {
+        if let Some(q) = queue {
+            self.queue_depth.set(q.due);
+            self.oldest_due_age.set(q.oldest_due_age_s);
+            for status in [
+                DeliveryStatus::Pending,
+                DeliveryStatus::Processing,
+                DeliveryStatus::Retrying,
+            ] {
+                let n = q
+                    .open
                     .iter()
-                    .find(|(s, _)| s == status)
+                    .find(|(s, _)| *s == status)
                     .map_or(0, |(_, n)| *n);
+                let status = status.as_str();
                 self.in_state.get_or_create(&StatusLabels { status }).set(n);
             }
         }

@@ -6,24 +6,21 @@ use sqlx::PgPool;
 use tokio::sync::{Mutex, mpsc, oneshot};
 
 use super::{
-    GigsEvent, IngestKind, IngestOutcome, IngestPolicy,
-    event::DeliveryPlan,
-    ingest::{SAME_SIM_NOTE, decide, history_line, ingest},
+    GigsEvent,
+    plan::{self, IngestPolicy, SAME_SIM_NOTE},
 };
-use crate::{
-    deliveries::NOTIFY_CHANNEL,
-    domain::{DeliveryId, DeliveryStatus},
-};
+use crate::store::events::{self, IngestOutcome, NewEvent};
 
 /// Enough to amortise a commit; small enough that one statement stays quick.
 const MAX_BATCH: usize = 256;
 /// Batches in flight at once: while one commits, the next is being written.
 const BATCHERS: usize = 2;
+/// A single row refused for a race (another process took its SIM meanwhile) is tried
+/// this often: the next try sees the winner's row and joins it.
+const RACE_RETRIES: u32 = 3;
 
 struct Job {
-    webhook_id: String,
-    event: GigsEvent,
-    raw: String,
+    row: NewEvent,
     done: oneshot::Sender<sqlx::Result<IngestOutcome>>,
 }
 
@@ -31,6 +28,7 @@ struct Job {
 #[derive(Clone)]
 pub struct Ingestor {
     jobs: mpsc::Sender<Job>,
+    policy: Arc<IngestPolicy>,
 }
 
 impl Ingestor {
@@ -38,33 +36,32 @@ impl Ingestor {
     pub fn start(pool: PgPool, policy: IngestPolicy) -> Self {
         let (jobs, rx) = mpsc::channel::<Job>(MAX_BATCH * BATCHERS * 4);
         let rx = Arc::new(Mutex::new(rx));
-        let policy = Arc::new(policy);
         for _ in 0..BATCHERS {
-            let (rx, pool, policy) = (rx.clone(), pool.clone(), policy.clone());
+            let (rx, pool) = (rx.clone(), pool.clone());
             tokio::spawn(async move {
                 while let Some(batch) = next_batch(&rx).await {
-                    run_batch(&pool, &policy, batch).await;
+                    for round in rounds(batch) {
+                        record(&pool, round).await;
+                    }
                 }
             });
         }
-        Self { jobs }
+        Self {
+            jobs,
+            policy: Arc::new(policy),
+        }
     }
 
     pub async fn submit(
         &self,
         webhook_id: &str,
-        event: GigsEvent,
+        event: &GigsEvent,
         raw: &str,
     ) -> sqlx::Result<IngestOutcome> {
         let (done, answer) = oneshot::channel();
-        let job = Job {
-            webhook_id: webhook_id.to_owned(),
-            event,
-            raw: raw.to_owned(),
-            done,
-        };
+        let row = plan::rows(&self.policy, webhook_id, event, raw);
         self.jobs
-            .send(job)
+            .send(Job { row, done })
             .await
             .map_err(|_| sqlx::Error::PoolClosed)?;
         answer.await.unwrap_or(Err(sqlx::Error::PoolClosed))
@@ -85,185 +82,161 @@ async fn next_batch(rx: &Mutex<mpsc::Receiver<Job>>) -> Option<Vec<Job>> {
     Some(batch)
 }
 
-/// A job with its plan, in the column form the statement takes.
-struct Planned {
-    job: Job,
-    delivery: Option<NewRow>,
-}
-
-struct NewRow {
-    id: String,
-    status: DeliveryStatus,
-    reason: Option<String>,
-    sim: Option<String>,
-    subscription: Option<String>,
-    user: Option<String>,
-    recipient: Option<String>,
-    history: String,
-}
-
-fn plan(policy: &IngestPolicy, job: Job) -> Planned {
-    let (target, status, reason) = match decide(policy, &job.event) {
-        DeliveryPlan::Ignore => {
-            return Planned {
-                job,
-                delivery: None,
-            };
-        }
-        DeliveryPlan::Deliver(t) => (t, DeliveryStatus::Pending, None),
-        DeliveryPlan::Skip { target, reason } => (target, DeliveryStatus::Skipped, Some(reason)),
-    };
-    let history = history_line(&job.event, reason.as_deref());
-    let delivery = NewRow {
-        id: DeliveryId::generate().to_string(),
-        status,
-        reason,
-        sim: target.sim.map(String::from),
-        subscription: target.subscription.map(String::from),
-        user: target.user.map(String::from),
-        recipient: target.recipient,
-        history,
-    };
-    Planned {
-        job,
-        delivery: Some(delivery),
-    }
-}
-
-async fn run_batch(pool: &PgPool, policy: &IngestPolicy, batch: Vec<Job>) {
-    // Jobs that collide inside the batch (same webhook, event or SIM) go one by one
-    // afterwards, so the statement only sees distinct rows.
-    let (mut seen_webhooks, mut seen_events, mut seen_sims) =
-        (HashSet::new(), HashSet::new(), HashSet::new());
-    let (mut together, mut alone) = (Vec::new(), Vec::new());
+/// Splits a batch into rounds of distinct rows (no shared webhook id, event id or SIM),
+/// in arrival order: a repeat goes in a later round and so meets the first one's row.
+fn rounds(batch: Vec<Job>) -> Vec<Vec<Job>> {
+    let mut rounds: Vec<(Vec<Job>, HashSet<String>)> = Vec::new();
     for job in batch {
-        let planned = plan(policy, job);
-        let sim = planned.delivery.as_ref().and_then(|d| d.sim.clone());
-        let distinct = seen_webhooks.insert(planned.job.webhook_id.clone())
-            & seen_events.insert(planned.job.event.id.clone())
-            & sim.is_none_or(|s| seen_sims.insert(s));
-        if distinct {
-            together.push(planned);
-        } else {
-            alone.push(planned.job);
+        let keys = keys(&job.row);
+        // After the last round holding any of its keys, so arrival order is kept.
+        let after = rounds
+            .iter()
+            .rposition(|(_, seen)| keys.iter().any(|k| seen.contains(k)))
+            .map_or(0, |i| i + 1);
+        if after == rounds.len() {
+            rounds.push((Vec::new(), HashSet::new()));
         }
+        let (jobs, seen) = &mut rounds[after];
+        seen.extend(keys);
+        jobs.push(job);
     }
-    match record(pool, policy, &together).await {
-        Ok(outcomes) => {
-            for (planned, outcome) in together.into_iter().zip(outcomes) {
-                let _ = planned.job.done.send(outcome);
-            }
-        }
-        // A row the batch statement cannot take (e.g. a race on a SIM with another
-        // process) must not fail the others: each goes the single-event way.
-        Err(sqlx::Error::Database(e)) => {
-            tracing::debug!(error = %e, "batch fell back to single events");
-            alone.extend(together.into_iter().map(|p| p.job));
-        }
-        Err(e) => {
-            let shown = e.to_string();
-            for planned in together {
-                let _ = planned
-                    .job
-                    .done
-                    .send(Err(sqlx::Error::Protocol(shown.clone())));
-            }
-        }
-    }
-    for job in alone {
-        let outcome = ingest(pool, policy, &job.webhook_id, &job.event, &job.raw).await;
-        let _ = job.done.send(outcome);
-    }
+    rounds.into_iter().map(|(jobs, _)| jobs).collect()
 }
 
-type Row = (String, bool, Option<String>, Option<String>, i64);
+fn keys(row: &NewEvent) -> Vec<String> {
+    let mut keys = vec![
+        format!("w:{}", row.webhook_id),
+        format!("e:{}", row.event_id),
+    ];
+    if let Some(sim) = row.delivery.as_ref().and_then(|d| d.sim.as_ref()) {
+        keys.push(format!("s:{sim}"));
+    }
+    keys
+}
 
-/// One autocommit statement records every event, its new delivery and history, and
-/// notes repeats for SIMs that already have their delivery.
-async fn record(
-    pool: &PgPool,
-    policy: &IngestPolicy,
-    rows: &[Planned],
-) -> sqlx::Result<Vec<sqlx::Result<IngestOutcome>>> {
-    let col = |f: &dyn Fn(&Planned) -> Option<String>| -> Vec<Option<String>> {
-        rows.iter().map(f).collect()
-    };
-    let d = |f: &dyn Fn(&NewRow) -> Option<String>| col(&|p| p.delivery.as_ref().and_then(f));
-    let project = policy.project.as_str();
-    let answers: Vec<Row> = sqlx::query_as(include_str!("batch.sql"))
-        .bind(col(&|p| Some(p.job.webhook_id.clone())))
-        .bind(col(&|p| Some(p.job.event.id.clone())))
-        .bind(col(&|p| Some(p.job.event.event_type.clone())))
-        .bind(col(&|p| p.job.event.project.clone()))
-        .bind(col(&|p| Some(p.job.raw.clone())))
-        .bind(d(&|r| Some(r.id.clone())))
-        .bind(d(&|r| Some(r.status.as_str().to_owned())))
-        .bind(d(&|r| r.reason.clone()))
-        .bind(d(&|_| Some(project.to_owned())))
-        .bind(d(&|r| r.sim.clone()))
-        .bind(d(&|r| r.subscription.clone()))
-        .bind(d(&|r| r.user.clone()))
-        .bind(d(&|r| r.recipient.clone()))
-        .bind(d(&|r| Some(r.history.clone())))
-        .bind(NOTIFY_CHANNEL)
-        .bind(SAME_SIM_NOTE)
-        .fetch_all(pool)
-        .await?;
-    let mut outcomes: Vec<IngestOutcome> = answers
-        .into_iter()
-        .map(|(_, inserted, delivery, created, _)| IngestOutcome {
-            kind: match (inserted, &created, &delivery) {
-                (false, _, _) => IngestKind::Duplicate,
-                (true, Some(_), _) => IngestKind::Accepted,
-                (true, None, Some(_)) => IngestKind::SameSim,
-                (true, None, None) => IngestKind::Ignored,
-            },
-            delivery,
-            created: created.and_then(|c| c.parse().ok()),
-        })
-        .collect();
-    // A repeat answers with the delivery of the event it repeats.
-    let repeats: Vec<usize> = (0..outcomes.len())
-        .filter(|&i| outcomes[i].kind == IngestKind::Duplicate)
-        .collect();
-    if !repeats.is_empty() {
-        let known: sqlx::Result<Vec<Option<String>>> = sqlx::query_scalar(
-            "SELECT (SELECT e.delivery_id FROM webhook_events e
-                     WHERE e.webhook_id = j.wid OR e.event_id = j.eid ORDER BY e.seq LIMIT 1)
-             FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS j(wid, eid, n) ORDER BY j.n",
-        )
-        .bind(
-            repeats
-                .iter()
-                .map(|&i| rows[i].job.webhook_id.clone())
-                .collect::<Vec<_>>(),
-        )
-        .bind(
-            repeats
-                .iter()
-                .map(|&i| rows[i].job.event.id.clone())
-                .collect::<Vec<_>>(),
-        )
-        .fetch_all(pool)
-        .await;
-        // The batch is committed by now: a failed lookup fails only the repeats (503, and
-        // the sender asks again), never sends the batch down the single-event path.
-        match known {
-            Ok(known) => {
-                for (&i, delivery) in repeats.iter().zip(known) {
-                    outcomes[i].delivery = delivery;
+/// Records distinct rows through the one statement. A batch PostgreSQL refuses is
+/// halved and tried again, so one bad row cannot fail its neighbours.
+async fn record(pool: &PgPool, jobs: Vec<Job>) {
+    let mut parts = vec![(jobs, 0u32)];
+    while let Some((part, tries)) = parts.pop() {
+        let (rows, dones): (Vec<NewEvent>, Vec<_>) =
+            part.into_iter().map(|j| (j.row, j.done)).unzip();
+        match events::record(pool, &rows, SAME_SIM_NOTE).await {
+            Ok(outcomes) => {
+                for (done, outcome) in dones.into_iter().zip(outcomes) {
+                    let _ = done.send(outcome);
                 }
+            }
+            Err(sqlx::Error::Database(e)) if rows.len() > 1 => {
+                tracing::debug!(error = %e, rows = rows.len(), "batch refused; halving it");
+                let mut jobs: Vec<Job> = rows
+                    .into_iter()
+                    .zip(dones)
+                    .map(|(row, done)| Job { row, done })
+                    .collect();
+                let second = jobs.split_off(jobs.len() / 2);
+                parts.push((second, tries));
+                parts.push((jobs, tries));
+            }
+            Err(sqlx::Error::Database(e)) if is_race(&*e) && tries < RACE_RETRIES => {
+                let job = rows
+                    .into_iter()
+                    .zip(dones)
+                    .map(|(row, done)| Job { row, done });
+                parts.push((job.collect(), tries + 1));
             }
             Err(e) => {
-                let shown = e.to_string();
-                let mut answers: Vec<sqlx::Result<IngestOutcome>> =
-                    outcomes.into_iter().map(Ok).collect();
-                for &i in &repeats {
-                    answers[i] = Err(sqlx::Error::Protocol(shown.clone()));
+                let mut dones = dones.into_iter();
+                let last = dones.next_back();
+                for done in dones {
+                    let _ = done.send(Err(replicate(&e)));
                 }
-                return Ok(answers);
+                if let Some(done) = last {
+                    let _ = done.send(Err(e));
+                }
             }
         }
     }
-    Ok(outcomes.into_iter().map(Ok).collect())
+}
+
+/// A unique or foreign-key violation: another transaction wrote the same SIM meanwhile.
+fn is_race(e: &dyn sqlx::error::DatabaseError) -> bool {
+    e.code().is_some_and(|c| c.starts_with("23"))
+}
+
+/// The same failure for each job of a refused batch (sqlx errors are not `Clone`).
+fn replicate(e: &sqlx::Error) -> sqlx::Error {
+    match e {
+        sqlx::Error::PoolTimedOut => sqlx::Error::PoolTimedOut,
+        sqlx::Error::PoolClosed => sqlx::Error::PoolClosed,
+        other => sqlx::Error::Protocol(other.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{
+        domain::{DeliveryId, DeliveryStatus, SimId},
+        store::events::NewDelivery,
+    };
+
+    fn job(webhook: &str, event: &str, sim: Option<&str>) -> Job {
+        let delivery = sim.map(|s| NewDelivery {
+            id: DeliveryId::generate(),
+            status: DeliveryStatus::Pending,
+            reason: None,
+            project: "p".into(),
+            sim: Some(SimId::parse(s).unwrap()),
+            subscription: None,
+            user: None,
+            recipient: None,
+            history: String::new(),
+        });
+        let row = NewEvent {
+            webhook_id: webhook.into(),
+            event_id: event.into(),
+            event_type: "t".into(),
+            project: None,
+            payload: "{}".into(),
+            delivery,
+        };
+        Job {
+            row,
+            done: oneshot::channel().0,
+        }
+    }
+
+    fn ids(rounds: &[Vec<Job>]) -> Vec<Vec<&str>> {
+        rounds
+            .iter()
+            .map(|r| r.iter().map(|j| j.row.webhook_id.as_str()).collect())
+            .collect()
+    }
+
+    #[test]
+    fn distinct_rows_share_one_round() {
+        let batch = vec![
+            job("a", "1", Some("s1")),
+            job("b", "2", Some("s2")),
+            job("c", "3", None),
+        ];
+        assert_eq!(ids(&rounds(batch)), [["a", "b", "c"]]);
+    }
+
+    #[test]
+    fn colliding_rows_wait_for_a_later_round_in_arrival_order() {
+        let batch = vec![
+            job("a", "1", Some("s1")),
+            job("a", "2", Some("s2")), // same webhook as a
+            job("b", "1", None),       // same event as a
+            job("c", "3", Some("s1")), // same SIM as a
+            job("d", "4", Some("s1")), // same SIM as a and c
+            job("e", "5", None),
+        ];
+        assert_eq!(
+            ids(&rounds(batch)),
+            vec![vec!["a", "e"], vec!["a", "b", "c"], vec!["d"]]
+        );
+    }
 }

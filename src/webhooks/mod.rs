@@ -1,14 +1,13 @@
-//! The front door: verify Gigs webhooks, parse them leniently, record them durably.
+//! The front door's logic: verify Gigs webhooks, parse them leniently, plan and batch
+//! their records. No HTTP and no SQL here.
 mod batch;
 mod event;
-mod ingest;
-mod route;
+mod plan;
 mod verify;
 
 pub use batch::Ingestor;
 pub use event::{DeliveryPlan, GigsEvent, InvalidEvent, plan_delivery};
-pub use ingest::{IngestKind, IngestOutcome, IngestPolicy, ingest};
-pub use route::{
-    __path_receive_webhook, MAX_BODY_BYTES, WebhookError, WebhookReceived, receive_webhook,
-};
+pub use plan::{IngestPolicy, SAME_SIM_NOTE, decide};
 pub use verify::{InvalidSecret, VerifyError, WebhookSecret, WebhookVerifier, sign, signed_post};
+
+pub use crate::store::events::{IngestKind, IngestOutcome};

@@ -3,40 +3,12 @@ use std::{fmt, time::Duration};
 
 use base64::{Engine, engine::general_purpose::STANDARD as B64};
 use hmac::{Hmac, Mac};
-use secrecy::{ExposeSecret, SecretSlice};
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
+pub use crate::domain::{InvalidSecret, WebhookSecret};
+
 type HmacSha256 = Hmac<Sha256>;
-
-/// One signing secret: `whsec_` + base64, or the bare base64.
-#[derive(Clone)]
-pub struct WebhookSecret(SecretSlice<u8>);
-
-#[derive(Debug, thiserror::Error)]
-#[error("a webhook secret is not base64 (expected whsec_…)")]
-pub struct InvalidSecret;
-
-impl WebhookSecret {
-    pub fn parse(s: &str) -> Result<Self, InvalidSecret> {
-        let b64 = s.strip_prefix("whsec_").unwrap_or(s);
-        let key = B64.decode(b64).map_err(|_| InvalidSecret)?;
-        if key.is_empty() {
-            return Err(InvalidSecret);
-        }
-        Ok(Self(key.into()))
-    }
-
-    fn mac(&self) -> HmacSha256 {
-        HmacSha256::new_from_slice(self.0.expose_secret()).expect("HMAC takes any key length")
-    }
-}
-
-impl fmt::Debug for WebhookSecret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("WebhookSecret([REDACTED])")
-    }
-}
 
 /// Why a webhook was refused. The first two are the sender's formatting (400), the rest
 /// mean the request is not provably from Gigs (401).
@@ -138,7 +110,7 @@ impl WebhookVerifier {
 }
 
 fn signed_content_mac(secret: &WebhookSecret, id: &str, timestamp: &str, body: &[u8]) -> [u8; 32] {
-    let mut mac = secret.mac();
+    let mut mac = HmacSha256::new_from_slice(secret.key()).expect("HMAC takes any key length");
     mac.update(id.as_bytes());
     mac.update(b".");
     mac.update(timestamp.as_bytes());

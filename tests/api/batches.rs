@@ -135,3 +135,37 @@ async fn an_event_postgres_cannot_store_fails_alone() {
     assert_eq!(answers.iter().filter(|(s, _)| *s == 200).count(), 20);
     assert_eq!(app.count("deliveries").await, 20);
 }
+
+#[tokio::test]
+async fn two_processes_racing_on_one_sim_make_one_delivery() {
+    let app = spawn_app().await;
+    let twin = app.twin().await;
+    let requests: Vec<(String, String)> = (0..40)
+        .map(|i| {
+            (
+                format!("msg_{i}"),
+                event_with(ACTIVATED, &format!("evt_{i}"), SIM, |_| {}),
+            )
+        })
+        .collect();
+
+    // Even requests go to one process, odd ones to the other, all at once.
+    let answers = join_all(requests.iter().enumerate().map(|(i, (id, body))| {
+        let target = if i % 2 == 0 { &app } else { &twin };
+        async move {
+            let response = target.post_webhook(id, body).await;
+            let status = response.status().as_u16();
+            (status, response.json::<Value>().await.unwrap())
+        }
+    }))
+    .await;
+
+    assert!(answers.iter().all(|(s, _)| *s == 200), "{answers:?}");
+    let ids: HashSet<_> = answers
+        .iter()
+        .map(|(_, a)| a["delivery"].to_string())
+        .collect();
+    assert_eq!(ids.len(), 1, "every answer names the one delivery");
+    assert_eq!(app.count("webhook_events").await, 40);
+    assert_eq!(app.count("deliveries").await, 1);
+}

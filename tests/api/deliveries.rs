@@ -2,7 +2,7 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use esim_courier::deliveries::queue;
+use esim_courier::{domain::DeliveryStatus, store::queue};
 use mail_parser::{MessageParser, MimeHeaders};
 use serde_json::Value;
 use wiremock::{
@@ -25,8 +25,16 @@ fn statuses(d: &Value) -> Vec<String> {
 }
 
 pub fn decode_qr(png: &[u8]) -> String {
-    let img = image::load_from_memory(png).expect("a PNG").to_luma8();
-    let mut prepared = rqrr::PreparedImage::prepare(img);
+    let mut reader = png::Decoder::new(std::io::Cursor::new(png))
+        .read_info()
+        .expect("a PNG");
+    let mut pixels = vec![0; reader.output_buffer_size().expect("a size")];
+    let info = reader.next_frame(&mut pixels).expect("PNG pixels");
+    assert_eq!(info.color_type, png::ColorType::Grayscale);
+    let (width, height) = (info.width as usize, info.height as usize);
+    let mut prepared = rqrr::PreparedImage::prepare_from_greyscale(width, height, |x, y| {
+        pixels[y * info.line_size + x]
+    });
     let grids = prepared.detect_grids();
     assert_eq!(grids.len(), 1, "one QR code in the image");
     grids[0].decode().expect("the QR code decodes").1
@@ -284,12 +292,16 @@ async fn a_claim_whose_lease_ran_out_is_picked_up_again() {
             .await
             .unwrap()
     );
-    let outcome = queue::Outcome::Failed {
-        reason: "late".into(),
+    let outcome = queue::Finish {
+        status: DeliveryStatus::Failed,
+        reason: Some("late"),
+        next_attempt_at: None,
+        message_id: None,
+        user_id: None,
+        recipient: None,
+        detail: "late",
     };
-    let late = queue::finish(&app.pool, &dead[0], &outcome, &Default::default(), "late")
-        .await
-        .unwrap();
+    let late = queue::finish(&app.pool, &dead[0], &outcome).await.unwrap();
     assert!(!late);
     assert_eq!(app.delivery(&id).await["status"], "delivered");
     assert_eq!(app.smtp.mails().len(), 1);

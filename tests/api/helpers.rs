@@ -4,12 +4,12 @@ use std::{net::TcpListener, sync::Arc, time::Duration};
 use esim_courier::{
     config::{
         DEFAULT_TRIGGER_EVENTS, DatabaseSettings, EmailSettings, GigsSettings, HttpSettings,
-        Settings, WorkerSettings,
+        Settings, SmtpUrl, WorkerSettings,
     },
-    db,
     deliveries::Worker,
     domain::ProjectId,
     startup::{Application, RunOptions},
+    store,
     webhooks::{WebhookSecret, sign},
 };
 use secrecy::SecretString;
@@ -51,6 +51,8 @@ pub struct TestApp {
     pub gigs: MockServer,
     pub smtp: SmtpSink,
     pub worker: Arc<Worker>,
+    /// Dropped with the app: the test's database goes with it.
+    pub db: Option<TestDb>,
 }
 
 pub struct Options {
@@ -70,9 +72,37 @@ impl Default for Options {
     }
 }
 
-/// A new, migrated database with a unique name.
-pub async fn fresh_database() -> String {
-    let name = format!("test_{}", uuid_like());
+/// A database this test made; dropped (connections and all) when the guard is.
+pub struct TestDb {
+    pub url: String,
+    name: String,
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let (admin, name) = (format!("{}/postgres", pg_base()), self.name.clone());
+        // Drop cannot await, and the test's runtime may be shutting down: a thread of
+        // its own does it, and the test waits for it.
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("a runtime");
+            runtime.block_on(async {
+                let mut admin = PgConnection::connect(&admin).await.ok()?;
+                let drop = format!(r#"DROP DATABASE IF EXISTS "{name}" WITH (FORCE)"#);
+                sqlx::query(&drop).execute(&mut admin).await.ok()
+            })
+        });
+        let _ = dropped.join();
+    }
+}
+
+/// A new, empty database with a unique name under `TEST_DB_PREFIX` (default `test_`), so
+/// a CI run can find and drop what it made, and only that.
+pub async fn fresh_database() -> TestDb {
+    let prefix = std::env::var("TEST_DB_PREFIX").unwrap_or_else(|_| "test_".into());
+    let name = format!("{prefix}{}", uuid_like());
     let mut admin = PgConnection::connect(&format!("{}/postgres", pg_base()))
         .await
         .expect("PostgreSQL runs");
@@ -80,7 +110,10 @@ pub async fn fresh_database() -> String {
         .execute(&mut admin)
         .await
         .unwrap();
-    format!("{}/{name}", pg_base())
+    TestDb {
+        url: format!("{}/{name}", pg_base()),
+        name,
+    }
 }
 
 fn uuid_like() -> String {
@@ -112,7 +145,7 @@ pub fn settings(db_url: &str, gigs_url: &str, smtp_port: u16, opts: &Options) ->
             timeout: Duration::from_secs(5),
         },
         email: EmailSettings {
-            smtp_url: SecretString::from(format!("smtp://127.0.0.1:{smtp_port}")),
+            smtp_url: SmtpUrl::parse(&format!("smtp://127.0.0.1:{smtp_port}")).unwrap(),
             from: "Acme Mobile <esim@acme.example>".parse().unwrap(),
             reply_to: Some("help@acme.example".parse().unwrap()),
             brand_name: "Acme Mobile".into(),
@@ -138,7 +171,8 @@ pub async fn spawn_app() -> TestApp {
 
 pub async fn spawn_app_with(opts: Options) -> TestApp {
     crate::logs::init();
-    let db_url = fresh_database().await;
+    let db = fresh_database().await;
+    let db_url = db.url.clone();
     let gigs = MockServer::start().await;
     let smtp = SmtpSink::start().await;
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -147,9 +181,9 @@ pub async fn spawn_app_with(opts: Options) -> TestApp {
     if opts.install_links {
         settings.email.public_base_url = Some(format!("http://127.0.0.1:{port}").parse().unwrap());
     }
-    db::create_and_migrate(&settings.database).await.unwrap();
-    let pool = db::lazy_pool(&settings.database).unwrap();
-    start(
+    store::create_and_migrate(&settings.database).await.unwrap();
+    let pool = store::lazy_pool(&settings.database).unwrap();
+    let mut app = start(
         settings,
         pool,
         listener,
@@ -157,7 +191,9 @@ pub async fn spawn_app_with(opts: Options) -> TestApp {
         db_url,
         gigs,
         smtp,
-    )
+    );
+    app.db = Some(db);
+    app
 }
 
 /// Starts the app on `listener` and a worker the test drives by hand.
@@ -185,10 +221,11 @@ fn start(
         address,
         pool,
         db_url,
-        client: reqwest::Client::new(),
+        client: esim_courier::tls::client_builder().build().unwrap(),
         gigs,
         smtp,
         worker,
+        db: None,
     }
 }
 
@@ -348,6 +385,26 @@ impl TestApp {
     }
 }
 
+impl TestApp {
+    /// A second process of the service on the same database, Gigs and SMTP sink.
+    pub async fn twin(&self) -> TestApp {
+        let gigs = MockServer::start().await;
+        let smtp = SmtpSink::start().await;
+        let settings = settings(&self.db_url, &gigs.uri(), smtp.port, &Options::default());
+        let pool = store::lazy_pool(&settings.database).unwrap();
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        start(
+            settings,
+            pool,
+            listener,
+            false,
+            self.db_url.clone(),
+            gigs,
+            smtp,
+        )
+    }
+}
+
 /// The app with a pool pointing at a port where no PostgreSQL listens.
 pub async fn spawn_app_on_dead_database() -> TestApp {
     crate::logs::init();
@@ -356,7 +413,7 @@ pub async fn spawn_app_on_dead_database() -> TestApp {
     let db_url = "postgres://postgres@127.0.0.1:1/nowhere".to_owned();
     let mut settings = settings(&db_url, &gigs.uri(), smtp.port, &Options::default());
     settings.database.acquire_timeout = Duration::from_millis(500);
-    let pool = db::lazy_pool(&settings.database).unwrap();
+    let pool = store::lazy_pool(&settings.database).unwrap();
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     start(settings, pool, listener, false, db_url, gigs, smtp)
 }

@@ -56,7 +56,7 @@ async fn emailed_link(app: &TestApp, delivery: &str) -> String {
 }
 
 async fn open(link: &str, user_agent: &str) -> Response {
-    let client = reqwest::Client::builder()
+    let client = esim_courier::tls::client_builder()
         .redirect(Policy::none())
         .build()
         .unwrap();

@@ -135,7 +135,8 @@ async fn send_webhook_signs_a_file_the_server_accepts() {
 
 #[tokio::test]
 async fn demo_delivers_one_email_to_a_file_with_no_gigs_account() {
-    let db_url = fresh_database().await;
+    let db = fresh_database().await;
+    let db_url = db.url.clone();
     let dir = temp_dir("demo");
 
     let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_esim-courier"))

@@ -3,13 +3,17 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use sqlx::PgPool;
 
-use super::{ApiError, StatusAuth, error::ErrorBody};
+use super::{
+    ApiError, StatusAuth,
+    error::ErrorBody,
+    views::{DeliveryList, DeliveryView},
+};
 use crate::{
-    deliveries::{
-        DeliveryList, DeliveryView,
-        store::{self, ListFilter},
-    },
     domain::{DeliveryId, DeliveryStatus},
+    store::{
+        deliveries::{self as store, ListFilter},
+        history,
+    },
 };
 
 fn parse_id(raw: &str) -> Result<DeliveryId, ApiError> {
@@ -43,7 +47,7 @@ async fn with_history(pool: &PgPool, id: &DeliveryId) -> sqlx::Result<Option<Del
     let Some(row) = store::get(pool, id).await? else {
         return Ok(None);
     };
-    let history = store::history(pool, id).await?;
+    let history = history::of(pool, id).await?;
     Ok(Some(DeliveryView::new(row, Some(history))))
 }
 

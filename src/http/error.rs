@@ -2,6 +2,8 @@
 use actix_web::{HttpResponse, ResponseError, http::StatusCode};
 use serde::Serialize;
 
+use crate::store::is_unavailable;
+
 /// Every error answer. The cause stays in the logs.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ErrorBody<'a> {
@@ -45,19 +47,6 @@ impl From<sqlx::Error> for ApiError {
             Self::Internal(e.into())
         }
     }
-}
-
-/// Errors that mean "try again later" rather than "this request is wrong".
-pub fn is_unavailable(e: &sqlx::Error) -> bool {
-    matches!(
-        e,
-        sqlx::Error::PoolTimedOut
-            | sqlx::Error::PoolClosed
-            | sqlx::Error::Io(_)
-            | sqlx::Error::Tls(_)
-            | sqlx::Error::Protocol(_)
-            | sqlx::Error::Database(_)
-    )
 }
 
 impl ResponseError for ApiError {

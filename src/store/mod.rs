@@ -1,4 +1,12 @@
-//! The PostgreSQL pool: creating the database, applying embedded migrations, readiness.
+//! Every SQL statement of the service, behind typed functions: pool, migrations, rows.
+pub mod deliveries;
+pub mod events;
+pub mod history;
+pub mod install_links;
+pub mod queue;
+mod rows;
+pub mod stats;
+
 use std::str::FromStr;
 
 use anyhow::Context;
@@ -9,7 +17,12 @@ use sqlx::{
     postgres::{PgConnectOptions, PgPoolOptions},
 };
 
+pub use rows::{Claimed, DeliveryRow, HistoryRow};
+
 use crate::config::DatabaseSettings;
+
+/// The channel a new pending delivery is announced on, so idle workers wake at once.
+pub const NOTIFY_CHANNEL: &str = "esim_courier_deliveries";
 
 pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
 
@@ -70,9 +83,23 @@ pub async fn is_ready(pool: &PgPool) -> bool {
     let Some(latest) = MIGRATOR.iter().map(|m| m.version).max() else {
         return true;
     };
+    // `_sqlx_migrations` belongs to sqlx and is made at run time: not checked at build.
     let applied: Result<Option<i64>, _> =
         sqlx::query_scalar("SELECT max(version) FROM _sqlx_migrations WHERE success")
             .fetch_one(pool)
             .await;
     matches!(applied, Ok(Some(v)) if v >= latest)
+}
+
+/// Errors that mean "try again later" rather than "this request is wrong".
+pub fn is_unavailable(e: &sqlx::Error) -> bool {
+    matches!(
+        e,
+        sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::Protocol(_)
+            | sqlx::Error::Database(_)
+    )
 }

@@ -1,16 +1,18 @@
 //! Settings read from the environment, each checked once at start.
 mod env;
+mod smtp;
 
 use std::{str::FromStr, time::Duration};
 
 pub use env::Env;
 use env::malformed;
+pub use smtp::{SmtpServer, SmtpTls, SmtpUrl};
 
 use lettre::message::Mailbox;
 use secrecy::SecretString;
 use url::Url;
 
-use crate::{domain::ProjectId, webhooks::WebhookSecret};
+use crate::domain::{ProjectId, WebhookSecret};
 
 pub const DEFAULT_TRIGGER_EVENTS: [&str; 2] = [
     "com.gigs.subscription.activated",
@@ -112,7 +114,7 @@ impl GigsSettings {
 
 #[derive(Debug, Clone)]
 pub struct EmailSettings {
-    pub smtp_url: SecretString,
+    pub smtp_url: SmtpUrl,
     pub from: Mailbox,
     pub reply_to: Option<Mailbox>,
     pub brand_name: String,
@@ -125,21 +127,12 @@ pub struct EmailSettings {
 
 impl EmailSettings {
     pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
-        let smtp_url = env.required("SMTP_URL")?;
-        let scheme_ok = ["smtp://", "smtps://", "file://"]
-            .iter()
-            .any(|s| smtp_url.starts_with(s));
-        if !scheme_ok {
-            return Err(malformed(
-                "SMTP_URL",
-                "expected smtp://, smtps:// or file://",
-            ));
-        }
-        crate::email::Mailer::check_url(smtp_url).map_err(|e| malformed("SMTP_URL", e))?;
+        let smtp_url =
+            smtp::parse(env.required("SMTP_URL")?).map_err(|e| malformed("SMTP_URL", e))?;
         let mailbox =
             |var: &'static str, v: &str| v.parse::<Mailbox>().map_err(|e| malformed(var, e));
         Ok(Self {
-            smtp_url: SecretString::from(smtp_url.to_owned()),
+            smtp_url,
             from: mailbox("EMAIL_FROM", env.required("EMAIL_FROM")?)?,
             reply_to: env
                 .get("EMAIL_REPLY_TO")

@@ -3,7 +3,7 @@ use actix_web::{HttpResponse, web};
 use serde::Serialize;
 use sqlx::PgPool;
 
-use crate::telemetry::Metrics;
+use crate::{store, telemetry::Metrics};
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Health {
@@ -24,7 +24,7 @@ pub async fn healthz() -> HttpResponse {
     (status = 503, description = "PostgreSQL is unreachable or not migrated", body = Health),
 ))]
 pub async fn readyz(pool: web::Data<PgPool>) -> HttpResponse {
-    if crate::db::is_ready(&pool).await {
+    if store::is_ready(&pool).await {
         HttpResponse::Ok().json(Health { status: "ready" })
     } else {
         HttpResponse::ServiceUnavailable().json(Health {
@@ -41,5 +41,5 @@ pub async fn readyz(pool: web::Data<PgPool>) -> HttpResponse {
 pub async fn metrics(metrics: web::Data<Metrics>, pool: web::Data<PgPool>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("application/openmetrics-text; version=1.0.0; charset=utf-8")
-        .body(metrics.render(&pool).await)
+        .body(metrics.render(store::stats::queue(&pool).await.ok().as_ref()))
 }

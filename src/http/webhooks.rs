@@ -3,16 +3,14 @@ use actix_web::{HttpRequest, HttpResponse, ResponseError, http::StatusCode, web}
 use futures_util::StreamExt;
 use serde::Serialize;
 
-use super::{
-    GigsEvent, Ingestor, InvalidEvent, VerifyError, WebhookVerifier,
-    ingest::{IngestKind, IngestOutcome},
-};
+use super::error::{ErrorBody, error_response};
 use crate::{
-    api::{
-        error::{ErrorBody, is_unavailable},
-        error_response,
-    },
+    domain::DeliveryId,
+    store::is_unavailable,
     telemetry::{Metrics, WebhookOutcome},
+    webhooks::{
+        GigsEvent, IngestKind, IngestOutcome, Ingestor, InvalidEvent, VerifyError, WebhookVerifier,
+    },
 };
 
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -98,7 +96,8 @@ pub struct WebhookReceived {
     /// True when this webhook or event was seen before; nothing changed.
     pub duplicate: bool,
     /// The delivery this event created or belongs to; null when it is not acted on.
-    pub delivery: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub delivery: Option<DeliveryId>,
 }
 
 /// Receives a Gigs event, signed with Standard Webhooks (Svix) headers.
@@ -168,11 +167,14 @@ async fn handle(
     span.record("event.type", event.event_type.as_str());
     // serde_json accepted the bytes, so they are UTF-8.
     let raw = std::str::from_utf8(&body).map_err(|_| InvalidEvent::NotJson("not UTF-8".into()))?;
-    let outcome = ingestor.submit(webhook_id, event, raw).await.map_err(|e| {
-        if !is_unavailable(&e) {
-            tracing::error!(error = %e, "recording the webhook failed");
-        }
-        WebhookError::Unavailable(e)
-    })?;
+    let outcome = ingestor
+        .submit(webhook_id, &event, raw)
+        .await
+        .map_err(|e| {
+            if !is_unavailable(&e) {
+                tracing::error!(error = %e, "recording the webhook failed");
+            }
+            WebhookError::Unavailable(e)
+        })?;
     Ok(outcome)
 }

@@ -48,11 +48,11 @@ hist AS (
 notify AS (
     SELECT pg_notify($15, '') FROM dl WHERE dl.status = 'pending' LIMIT 1
 )
-SELECT p.webhook_id,
-    ev.webhook_id IS NOT NULL AS inserted,
-    CASE WHEN ev.webhook_id IS NOT NULL THEN coalesce(dl.id, k.existing_id) END AS delivery,
-    dl.status AS created,
-    (SELECT count(*) FROM notify) AS notified
+SELECT ev.webhook_id IS NOT NULL AS "inserted!",
+    CASE WHEN ev.webhook_id IS NOT NULL THEN coalesce(dl.id, k.existing_id) END
+        AS "delivery?: DeliveryId",
+    dl.status AS "created?: DeliveryStatus",
+    (SELECT count(*) FROM notify) AS "notified!"
 FROM plan p
 LEFT JOIN ev USING (webhook_id)
 LEFT JOIN dl ON dl.id = p.d_id

@@ -1,50 +1,28 @@
-//! A delivery as stored, and as the status API shows it.
+//! The JSON the status API answers with: a delivery, its history, a page of them.
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::domain::DeliveryStatus;
-
-/// Columns every delivery query selects, in `DeliveryRow` order.
-pub const DELIVERY_COLUMNS: &str = "seq, id, status, reason, event_id, event_type, project, \
-    sim_id, subscription_id, user_id, recipient, automatic, resend_of, attempts, \
-    next_attempt_at, message_id, created_at, updated_at, delivered_at";
-
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct DeliveryRow {
-    pub seq: i64,
-    pub id: String,
-    pub status: String,
-    pub reason: Option<String>,
-    pub event_id: String,
-    pub event_type: String,
-    pub project: String,
-    pub sim_id: Option<String>,
-    pub subscription_id: Option<String>,
-    pub user_id: Option<String>,
-    pub recipient: Option<String>,
-    pub automatic: bool,
-    pub resend_of: Option<String>,
-    pub attempts: i32,
-    pub next_attempt_at: Option<DateTime<Utc>>,
-    pub message_id: Option<String>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-    pub delivered_at: Option<DateTime<Utc>>,
-}
-
-impl DeliveryRow {
-    pub fn status(&self) -> DeliveryStatus {
-        // The table's CHECK constraint admits only known states.
-        self.status.parse().unwrap_or(DeliveryStatus::Failed)
-    }
-}
+use crate::{
+    domain::{DeliveryId, DeliveryStatus, SimId, SubscriptionId, UserId},
+    store::{DeliveryRow, HistoryRow},
+};
 
 /// One step of a delivery: its status then, and what happened.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct HistoryEntry {
     pub at: DateTime<Utc>,
-    pub status: String,
+    pub status: DeliveryStatus,
     pub detail: String,
+}
+
+impl From<HistoryRow> for HistoryEntry {
+    fn from(row: HistoryRow) -> Self {
+        Self {
+            at: row.at,
+            status: row.status,
+            detail: row.detail,
+        }
+    }
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -60,19 +38,24 @@ pub struct EventRef {
 pub struct DeliveryView {
     /// Always `delivery`.
     pub object: &'static str,
-    pub id: String,
+    #[schema(value_type = String)]
+    pub id: DeliveryId,
     pub status: DeliveryStatus,
     pub reason: Option<String>,
     pub event: EventRef,
     pub project: String,
-    pub sim: Option<String>,
-    pub subscription: Option<String>,
-    pub user: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub sim: Option<SimId>,
+    #[schema(value_type = Option<String>)]
+    pub subscription: Option<SubscriptionId>,
+    #[schema(value_type = Option<String>)]
+    pub user: Option<UserId>,
     pub recipient: Option<String>,
     pub attempts: i32,
     pub next_attempt_at: Option<DateTime<Utc>>,
     pub message_id: Option<String>,
-    pub resend_of: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub resend_of: Option<DeliveryId>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub delivered_at: Option<DateTime<Utc>>,
@@ -89,12 +72,13 @@ pub struct DeliveryList {
     pub object: &'static str,
     pub items: Vec<DeliveryView>,
     /// Pass as `after` for the next page; null on the last page.
-    pub more_items_after: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub more_items_after: Option<DeliveryId>,
 }
 
 impl DeliveryView {
-    pub fn new(row: DeliveryRow, history: Option<Vec<HistoryEntry>>) -> Self {
-        let status = row.status();
+    pub fn new(row: DeliveryRow, history: Option<Vec<HistoryRow>>) -> Self {
+        let status = row.status;
         let waiting = matches!(status, DeliveryStatus::Pending | DeliveryStatus::Retrying);
         Self {
             object: "delivery",
@@ -117,7 +101,7 @@ impl DeliveryView {
             created_at: row.created_at,
             updated_at: row.updated_at,
             delivered_at: row.delivered_at,
-            history,
+            history: history.map(|h| h.into_iter().map(HistoryEntry::from).collect()),
         }
     }
 }

@@ -7,33 +7,10 @@ use actix_web::{
     },
     web,
 };
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::ExposeSecret;
 use sqlx::PgPool;
 
-use super::{
-    Device, detect,
-    links::{self, LiveLink},
-    page::Pages,
-};
-use crate::{
-    domain::{LpaActivationCode, SimId},
-    gigs::GigsClient,
-};
-
-/// What the route needs: Gigs, to fetch credentials at click time, and the pages.
-pub struct InstallPages {
-    gigs: GigsClient,
-    pages: Pages,
-}
-
-impl InstallPages {
-    pub fn new(gigs: GigsClient, brand: &str) -> anyhow::Result<Self> {
-        Ok(Self {
-            gigs,
-            pages: Pages::new(brand)?,
-        })
-    }
-}
+use crate::install::{self, InstallPages, Opened, detect};
 
 /// Nothing behind these answers may be cached or leak through a Referer.
 fn private(mut response: HttpResponse) -> HttpResponse {
@@ -77,15 +54,10 @@ pub async fn open_install_link(
     install: web::Data<InstallPages>,
 ) -> HttpResponse {
     let token = path.into_inner();
-    let unavailable = || {
-        html(
-            StatusCode::SERVICE_UNAVAILABLE,
-            install.pages.not_available(),
-        )
-    };
-    let link = match links::find_live(&pool, &token).await {
+    let unavailable = || html(StatusCode::SERVICE_UNAVAILABLE, install.not_available());
+    let link = match install::find_live(&pool, &token).await {
         Ok(Some(link)) => link,
-        Ok(None) => return html(StatusCode::NOT_FOUND, install.pages.not_available()),
+        Ok(None) => return html(StatusCode::NOT_FOUND, install.not_available()),
         Err(e) => {
             tracing::warn!(error = %e, "install link lookup failed");
             return unavailable();
@@ -97,10 +69,18 @@ pub async fn open_install_link(
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
     let device = detect(user_agent);
-    match answer(&install, &link, device).await {
-        Ok((response, what)) => {
+    match install.open(&link, device).await {
+        Ok((opened, what)) => {
+            let response = match opened {
+                Opened::Redirect(url) => private(
+                    HttpResponse::Found()
+                        .insert_header((header::LOCATION, url.expose_secret()))
+                        .finish(),
+                ),
+                Opened::Page(page) => html(StatusCode::OK, page),
+            };
             let detail = format!("install link opened on {}: {what}", device.label());
-            if let Err(e) = links::record_click(&pool, &token, &detail).await {
+            if let Err(e) = install::record_click(&pool, &token, &detail).await {
                 tracing::warn!(error = %e, "recording an install click failed");
             }
             tracing::info!(delivery.id = %link.delivery_id, device = device.label(), "install link opened");
@@ -111,41 +91,4 @@ pub async fn open_install_link(
             unavailable()
         }
     }
-}
-
-/// The redirect or page, and what was done (for the history, without secrets).
-async fn answer(
-    install: &InstallPages,
-    link: &LiveLink,
-    device: Device,
-) -> anyhow::Result<(HttpResponse, &'static str)> {
-    let sim = SimId::parse(link.sim_id.as_str())?;
-    anyhow::ensure!(
-        link.project == install.gigs.project().as_str(),
-        "link of another project"
-    );
-    let creds = install.gigs.sim_credentials(&sim).await?;
-    let redirect = |url: &SecretString| {
-        private(
-            HttpResponse::Found()
-                .insert_header((header::LOCATION, url.expose_secret()))
-                .finish(),
-        )
-    };
-    match (device, &creds.ios_install_url, &creds.android_install_url) {
-        (Device::Ios, Some(url), _) => {
-            return Ok((redirect(url), "redirected to the iOS installer"));
-        }
-        (Device::Android, _, Some(url)) => {
-            return Ok((redirect(url), "redirected to the Android installer"));
-        }
-        _ => {}
-    }
-    let code = creds
-        .activation_code
-        .as_ref()
-        .ok_or_else(|| anyhow::anyhow!("Gigs has no credentials for this SIM"))?;
-    let lpa = LpaActivationCode::parse(code.expose_secret())?;
-    let page = install.pages.install(&lpa)?;
-    Ok((html(StatusCode::OK, page), "showed the QR code page"))
 }

@@ -5,8 +5,7 @@ use utoipa::{
     openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
 };
 
-use super::{deliveries, health};
-use crate::{install, webhooks};
+use super::{deliveries, health, install, webhooks};
 
 #[derive(OpenApi)]
 #[openapi(

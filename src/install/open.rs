@@ -1,0 +1,66 @@
+//! Opening an install link: credentials fetched at click time, then a redirect for a
+//! phone or the QR page for anything else.
+use secrecy::{ExposeSecret, SecretString};
+
+use super::{Device, page::Pages};
+use crate::{domain::LpaActivationCode, gigs::GigsClient, store::install_links::LiveLink};
+
+/// What opening a link needs: Gigs, to fetch credentials at click time, and the pages.
+pub struct InstallPages {
+    gigs: GigsClient,
+    pages: Pages,
+}
+
+/// What a live link leads to. The redirect target is a credential: never logged.
+pub enum Opened {
+    Redirect(SecretString),
+    Page(String),
+}
+
+impl InstallPages {
+    pub fn new(gigs: GigsClient, brand: &str) -> anyhow::Result<Self> {
+        Ok(Self {
+            gigs,
+            pages: Pages::new(brand)?,
+        })
+    }
+
+    pub fn not_available(&self) -> String {
+        self.pages.not_available()
+    }
+
+    /// The redirect or page, and what was done (for the history, without secrets).
+    pub async fn open(
+        &self,
+        link: &LiveLink,
+        device: Device,
+    ) -> anyhow::Result<(Opened, &'static str)> {
+        anyhow::ensure!(
+            link.project == self.gigs.project().as_str(),
+            "link of another project"
+        );
+        let creds = self.gigs.sim_credentials(&link.sim_id).await?;
+        match (device, &creds.ios_install_url, &creds.android_install_url) {
+            (Device::Ios, Some(url), _) => {
+                return Ok((
+                    Opened::Redirect(url.clone()),
+                    "redirected to the iOS installer",
+                ));
+            }
+            (Device::Android, _, Some(url)) => {
+                return Ok((
+                    Opened::Redirect(url.clone()),
+                    "redirected to the Android installer",
+                ));
+            }
+            _ => {}
+        }
+        let code = creds
+            .activation_code
+            .as_ref()
+            .ok_or_else(|| anyhow::anyhow!("Gigs has no credentials for this SIM"))?;
+        let lpa = LpaActivationCode::parse(code.expose_secret())?;
+        let page = self.pages.install(&lpa)?;
+        Ok((Opened::Page(page), "showed the QR code page"))
+    }
+}

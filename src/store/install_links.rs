@@ -1,0 +1,82 @@
+//! Install-link rows: only a SHA-256 of each token is stored, never the token.
+use std::time::Duration;
+
+use sqlx::{PgConnection, PgPool};
+
+use crate::domain::{DeliveryId, SimId};
+
+/// A link that still works: not expired, not revoked.
+#[derive(Debug)]
+pub struct LiveLink {
+    pub delivery_id: DeliveryId,
+    pub project: String,
+    pub sim_id: SimId,
+}
+
+pub async fn insert(
+    pool: &PgPool,
+    token_hash: &[u8],
+    delivery: &DeliveryId,
+    project: &str,
+    sim: &SimId,
+    ttl: Duration,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "INSERT INTO install_links (token_hash, delivery_id, project, sim_id, expires_at)
+         VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5))",
+        token_hash,
+        delivery as _,
+        project,
+        sim as _,
+        ttl.as_secs_f64(),
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+pub async fn find_live(pool: &PgPool, token_hash: &[u8]) -> sqlx::Result<Option<LiveLink>> {
+    sqlx::query_as!(
+        LiveLink,
+        r#"SELECT delivery_id AS "delivery_id: DeliveryId", project, sim_id AS "sim_id: SimId"
+           FROM install_links
+           WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > now()"#,
+        token_hash,
+    )
+    .fetch_optional(pool)
+    .await
+}
+
+/// Counts a click and notes it in the delivery's history.
+pub async fn record_click(pool: &PgPool, token_hash: &[u8], detail: &str) -> sqlx::Result<()> {
+    sqlx::query!(
+        "WITH click AS (
+            UPDATE install_links SET clicks = clicks + 1, last_click_at = now()
+            WHERE token_hash = $1 RETURNING delivery_id
+        )
+        INSERT INTO delivery_history (delivery_id, status, detail)
+        SELECT c.delivery_id, d.status, $2 FROM click c JOIN deliveries d ON d.id = c.delivery_id",
+        token_hash,
+        detail,
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// A resend supersedes every earlier link for the SIM.
+pub async fn revoke_for_sim(
+    conn: &mut PgConnection,
+    project: &str,
+    sim: &SimId,
+) -> sqlx::Result<u64> {
+    let done = sqlx::query!(
+        "UPDATE install_links SET revoked_at = now()
+         WHERE project = $1 AND sim_id = $2 AND revoked_at IS NULL",
+        project,
+        sim as _,
+    )
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected())
+}

@@ -1,0 +1,89 @@
+//! The queue's transitions: claim under a lease, renew, finish, release at shutdown.
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use sqlx::PgPool;
+
+use super::Claimed;
+use crate::domain::{DeliveryId, DeliveryStatus, SimId, SubscriptionId, UserId};
+
+/// Claims up to `limit` due deliveries, and those whose lease ran out, in one statement.
+pub async fn claim(pool: &PgPool, limit: i64, lease: Duration) -> sqlx::Result<Vec<Claimed>> {
+    sqlx::query_file_as!(Claimed, "src/store/claim.sql", limit, lease.as_secs_f64())
+        .fetch_all(pool)
+        .await
+}
+
+/// Extends the lease; false when this worker no longer holds the delivery.
+pub async fn renew(pool: &PgPool, claimed: &Claimed, lease: Duration) -> sqlx::Result<bool> {
+    let renewed = sqlx::query!(
+        "UPDATE deliveries SET locked_until = now() + make_interval(secs => $3)
+         WHERE id = $1 AND lease_token = $2 AND status = 'processing'",
+        &claimed.id as _,
+        claimed.lease_token,
+        lease.as_secs_f64(),
+    )
+    .execute(pool)
+    .await?;
+    Ok(renewed.rows_affected() == 1)
+}
+
+/// How an attempt ended, as the row records it.
+#[derive(Debug)]
+pub struct Finish<'a> {
+    pub status: DeliveryStatus,
+    pub reason: Option<&'a str>,
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    pub message_id: Option<&'a str>,
+    /// What the attempt learnt from Gigs, kept whatever the outcome.
+    pub user_id: Option<&'a UserId>,
+    pub recipient: Option<&'a str>,
+    pub detail: &'a str,
+}
+
+/// Records the outcome if this worker still holds the lease; false when it lost it.
+pub async fn finish(pool: &PgPool, claimed: &Claimed, f: &Finish<'_>) -> sqlx::Result<bool> {
+    let updated = sqlx::query_file_scalar!(
+        "src/store/finish.sql",
+        &claimed.id as _,
+        claimed.lease_token,
+        f.status as _,
+        f.reason,
+        f.next_attempt_at,
+        f.message_id,
+        f.user_id as Option<&UserId>,
+        f.recipient,
+        f.detail,
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok(updated == 1)
+}
+
+/// Hands unfinished deliveries back at shutdown, so another worker need not wait out
+/// the lease. The interrupted attempt is not counted.
+pub async fn release(pool: &PgPool, lease_tokens: &[String]) -> sqlx::Result<u64> {
+    if lease_tokens.is_empty() {
+        return Ok(0);
+    }
+    let released = sqlx::query_scalar!(
+        r#"WITH rel AS (
+            UPDATE deliveries SET
+                status = CASE WHEN attempts <= 1 THEN 'pending' ELSE 'retrying' END,
+                attempts = greatest(attempts - 1, 0),
+                reason = NULL,
+                next_attempt_at = now(), lease_token = NULL, locked_until = NULL,
+                updated_at = now()
+            WHERE lease_token = ANY($1)
+            RETURNING id, status
+        ), hist AS (
+            INSERT INTO delivery_history (delivery_id, status, detail)
+            SELECT id, status, 'released at shutdown before the attempt finished' FROM rel
+        )
+        SELECT count(*) AS "released!" FROM rel"#,
+        lease_tokens,
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok(released as u64)
+}

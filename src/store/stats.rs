@@ -1,0 +1,35 @@
+//! The queue figures `/metrics` shows, read from the partial indexes (cheap).
+use sqlx::PgPool;
+
+use crate::domain::DeliveryStatus;
+
+#[derive(Debug, Default)]
+pub struct QueueStats {
+    /// Deliveries due now.
+    pub due: i64,
+    /// How long the oldest due delivery has waited, in seconds.
+    pub oldest_due_age_s: f64,
+    /// Unfinished deliveries by state.
+    pub open: Vec<(DeliveryStatus, i64)>,
+}
+
+pub async fn queue(pool: &PgPool) -> sqlx::Result<QueueStats> {
+    let due = sqlx::query!(
+        r#"SELECT count(*) AS "due!", extract(epoch FROM now() - min(next_attempt_at))::float8 AS age
+           FROM deliveries
+           WHERE status IN ('pending', 'retrying') AND next_attempt_at <= now()"#
+    )
+    .fetch_one(pool)
+    .await?;
+    let open = sqlx::query!(
+        r#"SELECT status AS "status: DeliveryStatus", count(*) AS "n!" FROM deliveries
+           WHERE status IN ('pending', 'processing', 'retrying') GROUP BY status"#
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(QueueStats {
+        due: due.due,
+        oldest_due_age_s: due.age.unwrap_or(0.0).max(0.0),
+        open: open.into_iter().map(|r| (r.status, r.n)).collect(),
+    })
+}
