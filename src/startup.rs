@@ -10,7 +10,7 @@ use crate::{
     config::{DatabaseSettings, EmailSettings, GigsSettings, Settings, WorkerSettings},
     deliveries::Worker,
     gigs::GigsClient,
-    http::{self, StatusTokens},
+    http::{self, BodyTimeout, ResendLimit, StatusTokens},
     install::InstallPages,
     store,
     telemetry::Metrics,
@@ -39,12 +39,13 @@ impl Default for RunOptions {
 }
 
 impl Application {
-    /// Creates and migrates the database, then binds `LISTEN_ADDR`.
+    /// Binds `LISTEN_ADDR` (first: a taken port is told before any database work), then
+    /// creates and migrates the database.
     pub async fn build(settings: Settings, options: RunOptions) -> anyhow::Result<Self> {
-        store::create_and_migrate(&settings.database).await?;
-        let pool = store::lazy_pool(&settings.database)?;
         let listener = TcpListener::bind(&settings.http.listen_addr)
             .with_context(|| format!("cannot listen on {}", settings.http.listen_addr))?;
+        store::create_and_migrate(&settings.database).await?;
+        let pool = store::lazy_pool(&settings.database)?;
         Self::build_with(settings, pool, listener, options)
     }
 
@@ -83,6 +84,8 @@ impl Application {
             install: InstallPages::new(gigs, &settings.email.brand_name)?,
             pool: pool.clone(),
             metrics: metrics.clone(),
+            resend_limit: ResendLimit(settings.http.resend_min_interval),
+            body_timeout: BodyTimeout(settings.http.body_timeout),
         };
         let server = http::server(state, listener)?;
         Ok(Self {

@@ -80,11 +80,28 @@ pub fn main() -> ExitCode {
             ExitCode::from(2)
         }
         Err(Failure::Run(e)) => {
-            tracing::error!(error = ?e, "esim-courier stopped");
-            eprintln!("error: {e:#}");
+            // One line, each cause once, no backtrace: what an operator needs to act.
+            eprintln!("error: {}", causes(&e));
             ExitCode::FAILURE
         }
     }
+}
+
+/// The chain of causes, skipping one its parent already quotes (sqlx and std errors
+/// often include their source in their own message).
+fn causes(e: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if line.contains(&text) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(&text);
+    }
+    line
 }
 
 enum Failure {
@@ -109,6 +126,9 @@ async fn run(command: Command, env: &Env) -> Result<ExitCode, Failure> {
         Command::Serve { no_worker } => {
             let settings = Settings::from_env(env)?;
             telemetry::init(LogFormat::from_env(env)?);
+            for warning in settings.http.warnings() {
+                tracing::warn!("{warning}");
+            }
             let options = RunOptions {
                 spawn_worker: !no_worker,
             };

@@ -42,11 +42,23 @@ impl DatabaseSettings {
         if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
             return Err(malformed("DATABASE_URL", "expected a postgres:// URL"));
         }
-        <sqlx::postgres::PgConnectOptions as FromStr>::from_str(url)
+        let options = <sqlx::postgres::PgConnectOptions as FromStr>::from_str(url)
             .map_err(|_| malformed("DATABASE_URL", "not a valid PostgreSQL URL"))?;
+        // Without one, the server's default (the user's name, often the maintenance
+        // database `postgres`) would silently receive the service's tables.
+        if options.get_database().is_none_or(str::is_empty) {
+            return Err(malformed(
+                "DATABASE_URL",
+                "names no database; expected postgres://user@host:5432/esim_courier",
+            ));
+        }
+        let max_connections: u32 = env.parsed("DATABASE_MAX_CONNECTIONS", 24)?;
+        if !(1..=1000).contains(&max_connections) {
+            return Err(malformed("DATABASE_MAX_CONNECTIONS", "must be 1 to 1000"));
+        }
         Ok(Self {
             url: SecretString::from(url.to_owned()),
-            max_connections: env.parsed("DATABASE_MAX_CONNECTIONS", 24)?,
+            max_connections,
             acquire_timeout: Duration::from_secs(3),
         })
     }
@@ -59,6 +71,10 @@ pub struct HttpSettings {
     pub webhook_tolerance: Duration,
     pub trigger_events: Vec<String>,
     pub status_api_tokens: Vec<SecretString>,
+    /// At most one resend per SIM per this long.
+    pub resend_min_interval: Duration,
+    /// A request body must arrive within this, or the connection is cut (408).
+    pub body_timeout: Duration,
 }
 
 impl HttpSettings {
@@ -77,13 +93,61 @@ impl HttpSettings {
             .into_iter()
             .map(|t| SecretString::from(t.to_owned()))
             .collect();
+        let listen_addr = env.get("LISTEN_ADDR").unwrap_or("0.0.0.0:8080");
+        check_listen_addr(listen_addr).map_err(|e| malformed("LISTEN_ADDR", e))?;
         Ok(Self {
-            listen_addr: env.get("LISTEN_ADDR").unwrap_or("0.0.0.0:8080").to_owned(),
+            listen_addr: listen_addr.to_owned(),
             webhook_secrets,
             webhook_tolerance: Duration::from_secs(env.parsed("WEBHOOK_TOLERANCE_SECS", 300)?),
             trigger_events,
             status_api_tokens,
+            resend_min_interval: Duration::from_secs(env.parsed("RESEND_MIN_INTERVAL_SECS", 60)?),
+            body_timeout: Duration::from_secs(
+                env.parsed::<u64>("REQUEST_BODY_TIMEOUT_SECS", 10)?
+                    .clamp(1, 300),
+            ),
         })
+    }
+
+    /// Settings that are valid but probably a mistake, for a warning at start.
+    pub fn warnings(&self) -> Vec<String> {
+        self.trigger_events
+            .iter()
+            .filter(|t| !KNOWN_TRIGGER_EVENTS.contains(&t.as_str()))
+            .map(|t| {
+                format!(
+                    "TRIGGER_EVENTS names {t:?}, which is not a Gigs event that carries a new \
+                     SIM ({}); its events send nothing unless their data names an eSIM",
+                    KNOWN_TRIGGER_EVENTS.join(", ")
+                )
+            })
+            .collect()
+    }
+}
+
+/// Gigs event types whose data names a subscription's new SIM.
+pub const KNOWN_TRIGGER_EVENTS: [&str; 3] = [
+    "com.gigs.subscription.created",
+    "com.gigs.subscription.activated",
+    "com.gigs.subscriptionChange.applied",
+];
+
+/// `host:port`, with a port number; the host is resolved when binding.
+fn check_listen_addr(v: &str) -> Result<(), &'static str> {
+    if v.parse::<std::net::SocketAddr>().is_ok() {
+        return Ok(());
+    }
+    match v.rsplit_once(':') {
+        Some((host, port))
+            if !host.is_empty()
+                && port.parse::<u16>().is_ok()
+                && host
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-')) =>
+        {
+            Ok(())
+        }
+        _ => Err("expected host:port, e.g. 0.0.0.0:8080"),
     }
 }
 
@@ -129,8 +193,17 @@ impl EmailSettings {
     pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
         let smtp_url =
             smtp::parse(env.required("SMTP_URL")?).map_err(|e| malformed("SMTP_URL", e))?;
-        let mailbox =
-            |var: &'static str, v: &str| v.parse::<Mailbox>().map_err(|e| malformed(var, e));
+        let mailbox = |var: &'static str, v: &str| {
+            v.parse::<Mailbox>().map_err(|_| {
+                malformed(
+                    var,
+                    format!(
+                        "{v:?} is not an address; expected \"Name <address@domain>\" or \
+                         \"address@domain\""
+                    ),
+                )
+            })
+        };
         Ok(Self {
             smtp_url,
             from: mailbox("EMAIL_FROM", env.required("EMAIL_FROM")?)?,

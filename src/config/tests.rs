@@ -60,6 +60,15 @@ fn malformed_values_are_rejected_by_name() {
         ("DATABASE_URL", "postgres://host:notaport/db"),
         ("EMAIL_FROM", "not an address"),
         ("DATABASE_URL", "mysql://x"),
+        ("DATABASE_URL", "postgres://postgres@localhost:5432"),
+        ("DATABASE_URL", "postgres://postgres@localhost:5432/"),
+        ("DATABASE_MAX_CONNECTIONS", "0"),
+        ("LISTEN_ADDR", "0.0.0.0"),
+        ("LISTEN_ADDR", "0.0.0.0:http"),
+        ("LISTEN_ADDR", "0.0.0.0:99999"),
+        ("LISTEN_ADDR", "bad host:8080"),
+        ("GIGS_WEBHOOK_SECRETS", "whsec_AQ=="),
+        ("RESEND_MIN_INTERVAL_SECS", "soon"),
     ];
     for (var, value) in cases {
         let mut pairs = full_env();
@@ -90,4 +99,48 @@ fn debug_output_never_shows_secrets() {
     for secret in ["gigs-key-123", "token-a", "MfKQ9r8G"] {
         assert!(!shown.contains(secret), "{secret} leaked in Debug");
     }
+}
+
+#[test]
+fn listen_addresses_with_a_host_name_or_ip_are_fine() {
+    for addr in ["0.0.0.0:8080", "[::]:8080", "localhost:8080", "127.0.0.1:0"] {
+        let mut pairs = full_env();
+        pairs.push(("LISTEN_ADDR", addr));
+        let s = Settings::from_env(&Env::from_pairs(pairs)).expect(addr);
+        assert_eq!(s.http.listen_addr, addr);
+    }
+}
+
+#[test]
+fn problems_are_explained_in_one_line() {
+    let mut pairs = full_env();
+    pairs.retain(|(k, _)| *k != "EMAIL_FROM");
+    pairs.push(("EMAIL_FROM", "Acme"));
+    let err = Settings::from_env(&Env::from_pairs(pairs))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("Name <address@domain>"), "{err}");
+    assert!(!err.contains('\n'), "{err}");
+    let mut pairs = full_env();
+    pairs.retain(|(k, _)| *k != "GIGS_WEBHOOK_SECRETS");
+    pairs.push(("GIGS_WEBHOOK_SECRETS", "whsec_AQ=="));
+    let err = Settings::from_env(&Env::from_pairs(pairs))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("1 bytes is too short"), "{err}");
+}
+
+#[test]
+fn an_unknown_trigger_event_is_warned_about_by_name() {
+    let s = Settings::from_env(&Env::from_pairs(full_env())).unwrap();
+    assert!(s.http.warnings().is_empty());
+    let mut pairs = full_env();
+    pairs.push(("TRIGGER_EVENTS", "com.gigs.subscription.activate"));
+    let s = Settings::from_env(&Env::from_pairs(pairs)).unwrap();
+    let warnings = s.http.warnings();
+    assert_eq!(warnings.len(), 1);
+    assert!(
+        warnings[0].contains("\"com.gigs.subscription.activate\""),
+        "{warnings:?}"
+    );
 }

@@ -113,9 +113,26 @@ impl Attempt<'_> {
             })?),
             None => None,
         };
+        // A name with a line break (or any control character) cannot go into a header
+        // safely: the message goes to the address alone, and the greeting keeps the name.
+        let header_name = user
+            .full_name
+            .as_deref()
+            .map(str::trim)
+            .filter(|n| !n.is_empty() && !n.chars().any(char::is_control))
+            .map(str::to_owned);
+        // In the greeting, line breaks become spaces: the name stays one line of text.
+        let greeting_name = user.full_name.as_deref().map(|n| {
+            n.split(char::is_control)
+                .filter(|part| !part.trim().is_empty())
+                .map(str::trim)
+                .collect::<Vec<_>>()
+                .join(" ")
+        });
+        let greeting_name = greeting_name.filter(|n| !n.is_empty());
         let recipient = Recipient {
-            mailbox: Mailbox::new(user.full_name.clone(), address),
-            name: user.full_name.as_deref(),
+            mailbox: Mailbox::new(header_name, address),
+            name: greeting_name.as_deref(),
             preferred_locale: user.preferred_locale.as_deref(),
         };
         let composed = self

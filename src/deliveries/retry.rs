@@ -15,13 +15,15 @@ pub fn next_delay(
     let exponent = attempt.saturating_sub(1).clamp(0, 30) as u32;
     let step = base.saturating_mul(2u32.saturating_pow(exponent)).min(max);
     let half = step / 2;
-    let delay = half + half.mul_f64(jitter.clamp(0.0, 1.0));
-    // Retry-After is honoured even past `max`, up to a day.
-    delay.max(
-        retry_after
-            .unwrap_or_default()
-            .min(Duration::from_secs(86_400)),
-    )
+    let jitter = jitter.clamp(0.0, 1.0);
+    let delay = half + half.mul_f64(jitter);
+    // Retry-After is honoured even past `max`, up to a day, plus up to a fifth of it (at
+    // most a minute) of jitter: deliveries told the same moment do not return together.
+    let asked = retry_after
+        .unwrap_or_default()
+        .min(Duration::from_secs(86_400));
+    let spread = (asked / 5).min(Duration::from_secs(60)).mul_f64(jitter);
+    delay.max(asked + spread)
 }
 
 #[cfg(test)]
@@ -51,15 +53,23 @@ mod tests {
 
     #[test]
     fn never_comes_before_retry_after() {
-        let d = next_delay(1, BASE, MAX, Some(Duration::from_secs(7200)), 0.5);
+        let d = next_delay(1, BASE, MAX, Some(Duration::from_secs(7200)), 0.0);
         assert_eq!(d, Duration::from_secs(7200));
-        let d = next_delay(
-            1,
-            Duration::from_millis(10),
-            MAX,
-            Some(Duration::from_secs(5)),
-            0.5,
-        );
+        let d = next_delay(1, BASE, MAX, Some(Duration::from_secs(7200)), 1.0);
+        assert_eq!(d, Duration::from_secs(7260), "a minute of spread at most");
+        let fast = Duration::from_millis(10);
+        let d = next_delay(1, fast, MAX, Some(Duration::from_secs(5)), 0.0);
         assert_eq!(d, Duration::from_secs(5));
+    }
+
+    #[test]
+    fn retries_after_the_same_retry_after_spread_out() {
+        let asked = Some(Duration::from_secs(120));
+        let delays: std::collections::HashSet<Duration> = (0..20)
+            .map(|i| next_delay(1, BASE, MAX, asked, f64::from(i) / 19.0))
+            .collect();
+        assert_eq!(delays.len(), 20);
+        assert!(delays.iter().all(|d| *d >= Duration::from_secs(120)));
+        assert!(delays.iter().all(|d| *d <= Duration::from_secs(144)));
     }
 }

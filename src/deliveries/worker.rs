@@ -1,11 +1,13 @@
 //! The worker: claims due deliveries, runs attempts concurrently, records outcomes.
 use std::{
     collections::HashSet,
+    panic::AssertUnwindSafe,
     sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
 
 use chrono::Utc;
+use futures_util::FutureExt;
 use sqlx::{PgPool, postgres::PgListener};
 use tokio::{sync::Semaphore, task::JoinSet};
 use tokio_util::sync::CancellationToken;
@@ -176,7 +178,7 @@ impl Worker {
         let decided = match decide::exhausted(claimed.attempts, &policy) {
             Some(exhausted) => Some(exhausted),
             None => {
-                let result = self.attempt(&claimed, &mut resolved).await;
+                let result = guarded(self.attempt(&claimed, &mut resolved)).await;
                 decide::decide(
                     result,
                     claimed.attempts,
@@ -265,6 +267,21 @@ impl Worker {
     }
 }
 
+/// A panic is a bug, and would repeat on every claim: it ends the attempt like any
+/// permanent error, with a reason, instead of leaving the delivery to its lease.
+async fn guarded(
+    attempt: impl std::future::Future<Output = Result<Sent, AttemptError>>,
+) -> Result<Sent, AttemptError> {
+    AssertUnwindSafe(attempt)
+        .catch_unwind()
+        .await
+        .unwrap_or_else(|_| {
+            Err(AttemptError::Permanent(
+                "internal error while preparing the email (see the logs)".into(),
+            ))
+        })
+}
+
 fn log(decision: &Decision) {
     match &decision.outcome {
         Outcome::Delivered { .. } => tracing::info!(detail = %decision.detail, "delivered"),
@@ -287,5 +304,19 @@ async fn notified(listener: &mut Option<PgListener>, backoff: Duration) {
             }
         }
         None => std::future::pending().await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_panicking_attempt_ends_as_a_permanent_error_with_a_reason() {
+        let result = guarded(async { panic!("a bug") }).await;
+        let Err(AttemptError::Permanent(reason)) = result else {
+            panic!("expected a permanent error")
+        };
+        assert!(reason.contains("internal error"), "{reason}");
     }
 }

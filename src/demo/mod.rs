@@ -97,6 +97,8 @@ fn demo_settings(
             webhook_tolerance: Duration::from_secs(300),
             trigger_events: DEFAULT_TRIGGER_EVENTS.map(str::to_owned).to_vec(),
             status_api_tokens: vec![SecretString::from(token.to_owned())],
+            resend_min_interval: Duration::from_secs(60),
+            body_timeout: Duration::from_secs(10),
         },
         gigs: GigsSettings {
             api_url: gigs_url.parse()?,

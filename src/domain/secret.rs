@@ -9,15 +9,22 @@ use secrecy::{ExposeSecret, SecretSlice};
 pub struct WebhookSecret(SecretSlice<u8>);
 
 #[derive(Debug, thiserror::Error)]
-#[error("a webhook secret is not base64 (expected whsec_…)")]
-pub struct InvalidSecret;
+pub enum InvalidSecret {
+    #[error("a webhook secret is not base64 (expected whsec_…)")]
+    NotBase64,
+    #[error("a webhook secret of {0} bytes is too short (at least {MIN_KEY_BYTES}; Gigs' are 24)")]
+    TooShort(usize),
+}
+
+/// Shorter keys can be guessed; Standard Webhooks secrets are 24 to 64 bytes.
+const MIN_KEY_BYTES: usize = 16;
 
 impl WebhookSecret {
     pub fn parse(s: &str) -> Result<Self, InvalidSecret> {
         let b64 = s.strip_prefix("whsec_").unwrap_or(s);
-        let key = B64.decode(b64).map_err(|_| InvalidSecret)?;
-        if key.is_empty() {
-            return Err(InvalidSecret);
+        let key = B64.decode(b64).map_err(|_| InvalidSecret::NotBase64)?;
+        if key.len() < MIN_KEY_BYTES {
+            return Err(InvalidSecret::TooShort(key.len()));
         }
         Ok(Self(key.into()))
     }

@@ -11,7 +11,7 @@ use super::{
 use crate::{
     domain::{DeliveryId, DeliveryStatus},
     store::{
-        deliveries::{self as store, ListFilter},
+        deliveries::{self as store, ListFilter, Resend},
         history,
     },
 };
@@ -96,6 +96,26 @@ pub async fn list_deliveries(
     params: web::Query<ListParams>,
 ) -> Result<HttpResponse, ApiError> {
     let params = params.into_inner();
+    let text = [
+        ("sim", &params.sim),
+        ("subscription", &params.subscription),
+        ("user", &params.user),
+        ("email", &params.email),
+        ("event", &params.event),
+        ("after", &params.after),
+    ];
+    for (name, value) in text {
+        // PostgreSQL cannot compare text holding a NUL; no id or address holds a control
+        // character, so such a filter could never match.
+        if value
+            .as_deref()
+            .is_some_and(|v| v.chars().any(char::is_control))
+        {
+            return Err(ApiError::BadRequest(format!(
+                "{name} holds a control character"
+            )));
+        }
+    }
     let limit = match params.limit.as_deref() {
         None => DEFAULT_LIMIT,
         Some(l) => l
@@ -147,6 +167,10 @@ pub async fn list_deliveries(
     }))
 }
 
+/// At most one resend per SIM per this long (`RESEND_MIN_INTERVAL_SECS`).
+#[derive(Debug, Clone, Copy)]
+pub struct ResendLimit(pub std::time::Duration);
+
 /// Queues a new delivery for the same SIM, linked to this one by `resendOf`.
 #[utoipa::path(
     post, path = "/deliveries/{id}/resend", tag = "deliveries",
@@ -155,13 +179,15 @@ pub async fn list_deliveries(
         (status = 202, description = "The new delivery", body = DeliveryView),
         (status = 401, description = "No valid bearer token", body = ErrorBody),
         (status = 404, description = "No such delivery", body = ErrorBody),
-        (status = 409, description = "The delivery names no SIM", body = ErrorBody),
+        (status = 409, description = "The delivery names no SIM, or the SIM is not an eSIM", body = ErrorBody),
+        (status = 429, description = "The SIM was resent less than RESEND_MIN_INTERVAL_SECS ago; see Retry-After", body = ErrorBody),
     ),
     security(("bearer" = []))
 )]
 pub async fn resend_delivery(
     _auth: StatusAuth,
     pool: web::Data<PgPool>,
+    limit: web::Data<ResendLimit>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let original = parse_id(&path)?;
@@ -171,7 +197,24 @@ pub async fn resend_delivery(
     if row.sim_id.is_none() {
         return Err(ApiError::Conflict("this delivery names no SIM to resend"));
     }
-    let new_id = store::resend(&pool, &row).await?;
+    let sim_type = store::sim_type(&pool, &row.event_id).await?;
+    if sim_type.as_deref().is_some_and(|t| t != "eSIM") {
+        return Err(ApiError::Conflict(
+            "the SIM is not an eSIM: there are no credentials to email",
+        ));
+    }
+    let new_id = match store::resend(&pool, &row, limit.0).await? {
+        Resend::Created(id) => id,
+        Resend::TooSoon { retry_after_secs } => {
+            return Err(ApiError::TooManyRequests {
+                message: format!(
+                    "this SIM was resent less than {} s ago; try again in {retry_after_secs} s",
+                    limit.0.as_secs()
+                ),
+                retry_after_secs,
+            });
+        }
+    };
     let view = with_history(&pool, &new_id)
         .await?
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("resent delivery vanished")))?;

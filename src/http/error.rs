@@ -1,8 +1,14 @@
 //! The status API's error enum and the one JSON error shape every route answers with.
-use actix_web::{HttpResponse, ResponseError, http::StatusCode};
+use actix_web::{
+    HttpResponse, ResponseError,
+    http::{
+        StatusCode,
+        header::{self, HeaderValue},
+    },
+};
 use serde::Serialize;
 
-use crate::store::is_unavailable;
+use crate::store::{self, Fault};
 
 /// Every error answer. The cause stays in the logs.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -33,6 +39,11 @@ pub enum ApiError {
     BadRequest(String),
     #[error("{0}")]
     Conflict(&'static str),
+    #[error("{message}")]
+    TooManyRequests {
+        message: String,
+        retry_after_secs: u64,
+    },
     #[error("the database is unavailable")]
     Unavailable(#[source] sqlx::Error),
     #[error("internal error")]
@@ -41,10 +52,12 @@ pub enum ApiError {
 
 impl From<sqlx::Error> for ApiError {
     fn from(e: sqlx::Error) -> Self {
-        if is_unavailable(&e) {
-            Self::Unavailable(e)
-        } else {
-            Self::Internal(e.into())
+        match store::classify(&e) {
+            Fault::Unavailable => Self::Unavailable(e),
+            Fault::BadInput => {
+                Self::BadRequest("a parameter holds text that cannot be stored or searched".into())
+            }
+            Fault::Internal => Self::Internal(e.into()),
         }
     }
 }
@@ -56,6 +69,7 @@ impl ResponseError for ApiError {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -67,6 +81,7 @@ impl ResponseError for ApiError {
             Self::NotFound(_) => "notFound",
             Self::BadRequest(_) => "invalidRequest",
             Self::Conflict(_) => "conflict",
+            Self::TooManyRequests { .. } => "tooManyRequests",
             Self::Unavailable(_) => "serviceUnavailable",
             Self::Internal(_) => "internalError",
         };
@@ -76,11 +91,17 @@ impl ResponseError for ApiError {
             _ => {}
         }
         let mut response = error_response(self.status_code(), kind, &self.to_string());
-        if matches!(self, Self::Unauthorized) {
-            response.headers_mut().insert(
-                actix_web::http::header::WWW_AUTHENTICATE,
-                actix_web::http::header::HeaderValue::from_static("Bearer"),
-            );
+        let headers = response.headers_mut();
+        match self {
+            Self::Unauthorized => {
+                headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            }
+            Self::TooManyRequests {
+                retry_after_secs, ..
+            } => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
+            }
+            _ => {}
         }
         response
     }

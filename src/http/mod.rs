@@ -8,16 +8,26 @@ mod openapi;
 pub mod views;
 mod webhooks;
 
-use std::{net::TcpListener, sync::Arc};
+use std::{net::TcpListener, sync::Arc, time::Duration};
 
-use actix_web::{App, HttpServer, dev::Server, error::QueryPayloadError, web};
+use actix_web::{
+    App, FromRequest, Handler, HttpServer, Resource, Responder, Route,
+    dev::Server,
+    error::QueryPayloadError,
+    http::{
+        StatusCode,
+        header::{self, HeaderValue},
+    },
+    web,
+};
 use sqlx::PgPool;
 use tracing_actix_web::TracingLogger;
 
 pub use auth::{StatusAuth, StatusTokens};
+pub use deliveries::ResendLimit;
 pub use error::{ApiError, error_response};
 pub use openapi::ApiDoc;
-pub use webhooks::{MAX_BODY_BYTES, WebhookError, WebhookReceived};
+pub use webhooks::{BodyTimeout, MAX_BODY_BYTES, WebhookError, WebhookReceived};
 
 use crate::{
     install::InstallPages,
@@ -33,6 +43,8 @@ pub struct State {
     pub install: InstallPages,
     pub pool: PgPool,
     pub metrics: Arc<Metrics>,
+    pub resend_limit: ResendLimit,
+    pub body_timeout: BodyTimeout,
 }
 
 /// The server on `listener`. It does not watch signals: the caller stops it, together
@@ -44,6 +56,8 @@ pub fn server(state: State, listener: TcpListener) -> anyhow::Result<Server> {
     let install = web::Data::new(state.install);
     let pool = web::Data::new(state.pool);
     let metrics = web::Data::from(state.metrics);
+    let resend_limit = web::Data::new(state.resend_limit);
+    let body_timeout = web::Data::new(state.body_timeout);
     let server = HttpServer::new(move || {
         App::new()
             .wrap(TracingLogger::<RedactedRootSpan>::new())
@@ -53,34 +67,68 @@ pub fn server(state: State, listener: TcpListener) -> anyhow::Result<Server> {
             .app_data(pool.clone())
             .app_data(metrics.clone())
             .app_data(install.clone())
+            .app_data(resend_limit.clone())
+            .app_data(body_timeout.clone())
             .app_data(web::QueryConfig::default().error_handler(query_error))
             .app_data(
                 web::PathConfig::default()
                     .error_handler(|_, _| ApiError::NotFound("not found").into()),
             )
-            .route("/webhooks/gigs", web::post().to(webhooks::receive_webhook))
-            .route("/deliveries", web::get().to(deliveries::list_deliveries))
-            .route("/deliveries/{id}", web::get().to(deliveries::get_delivery))
-            .route(
-                "/deliveries/{id}/resend",
-                web::post().to(deliveries::resend_delivery),
+            .service(
+                web::resource("/webhooks/gigs")
+                    .route(web::post().to(webhooks::receive_webhook))
+                    .default_service(not_allowed("POST")),
             )
-            .route(
-                "/install/{token}",
-                web::get().to(install::open_install_link),
+            .service(readable("/deliveries", deliveries::list_deliveries))
+            .service(readable("/deliveries/{id}", deliveries::get_delivery))
+            .service(
+                web::resource("/deliveries/{id}/resend")
+                    .route(web::post().to(deliveries::resend_delivery))
+                    .default_service(not_allowed("POST")),
             )
-            .route("/healthz", web::get().to(health::healthz))
-            .route("/readyz", web::get().to(health::readyz))
-            .route("/metrics", web::get().to(health::metrics))
-            .route("/openapi.json", web::get().to(openapi::openapi_json))
+            .service(readable("/install/{token}", install::open_install_link))
+            .service(readable("/healthz", health::healthz))
+            .service(readable("/readyz", health::readyz))
+            .service(readable("/metrics", health::metrics))
+            .service(readable("/openapi.json", openapi::openapi_json))
             .default_service(web::to(not_found))
     })
     .listen(listener)?
+    // The request head must arrive within this; the body has its own deadline.
+    .client_request_timeout(Duration::from_secs(5))
     .disable_signals()
     // In-flight requests get this long after SIGTERM; the worker drains meanwhile.
     .shutdown_timeout(10)
     .run();
     Ok(server)
+}
+
+/// A GET route that answers HEAD too (without a body), and 405 to other methods.
+fn readable<F, Args>(path: &str, handler: F) -> Resource
+where
+    F: Handler<Args>,
+    Args: FromRequest + 'static,
+    F::Output: Responder + 'static,
+{
+    web::resource(path)
+        .route(web::get().to(handler.clone()))
+        .route(web::head().to(handler))
+        .default_service(not_allowed("GET, HEAD"))
+}
+
+/// The route exists, but not for this method: say so, and which ones it takes.
+fn not_allowed(allow: &'static str) -> Route {
+    web::to(move || async move {
+        let mut response = error_response(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "methodNotAllowed",
+            &format!("this route takes {allow}"),
+        );
+        response
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static(allow));
+        response
+    })
 }
 
 fn query_error(e: QueryPayloadError, _: &actix_web::HttpRequest) -> actix_web::Error {

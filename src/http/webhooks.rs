@@ -1,12 +1,18 @@
 //! `POST /webhooks/gigs`: size limit, signature, parse, record, answer.
-use actix_web::{HttpRequest, HttpResponse, ResponseError, http::StatusCode, web};
+use std::time::Duration;
+
+use actix_web::{
+    HttpRequest, HttpResponse, ResponseError,
+    http::{ConnectionType, StatusCode},
+    web,
+};
 use futures_util::StreamExt;
 use serde::Serialize;
 
 use super::error::{ErrorBody, error_response};
 use crate::{
     domain::DeliveryId,
-    store::is_unavailable,
+    store::{self, Fault},
     telemetry::{Metrics, WebhookOutcome},
     webhooks::{
         GigsEvent, IngestKind, IngestOutcome, Ingestor, InvalidEvent, VerifyError, WebhookVerifier,
@@ -14,6 +20,12 @@ use crate::{
 };
 
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+/// The whole body must arrive within this (`REQUEST_BODY_TIMEOUT_SECS`); a client that
+/// stalls is cut off (408).
+#[derive(Debug, Clone, Copy)]
+pub struct BodyTimeout(pub Duration);
+/// Bodies grow as their bytes arrive: a declared length reserves no more than this.
+const INITIAL_BUFFER: usize = 16 * 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum WebhookError {
@@ -21,12 +33,18 @@ pub enum WebhookError {
     TooLarge,
     #[error("the request body could not be read")]
     BodyRead,
+    #[error("the request body did not arrive in time")]
+    Timeout,
     #[error(transparent)]
     Verify(#[from] VerifyError),
     #[error(transparent)]
     Payload(#[from] InvalidEvent),
     #[error("the event could not be recorded; retry later")]
     Unavailable(#[source] sqlx::Error),
+    #[error("the event holds data that cannot be stored")]
+    NotStorable(#[source] sqlx::Error),
+    #[error("internal error")]
+    Internal(#[source] sqlx::Error),
 }
 
 impl WebhookError {
@@ -35,12 +53,14 @@ impl WebhookError {
         match self {
             Self::TooLarge => "too_large",
             Self::BodyRead => "body_unreadable",
+            Self::Timeout => "body_timeout",
             Self::Verify(VerifyError::MissingHeader(_)) => "missing_header",
             Self::Verify(VerifyError::InvalidTimestamp) => "invalid_timestamp",
             Self::Verify(VerifyError::TimestampOutOfTolerance) => "stale_timestamp",
             Self::Verify(VerifyError::NoMatchingSignature) => "invalid_signature",
-            Self::Payload(_) => "invalid_payload",
+            Self::Payload(_) | Self::NotStorable(_) => "invalid_payload",
             Self::Unavailable(_) => "database_unavailable",
+            Self::Internal(_) => "internal_error",
         }
     }
 }
@@ -49,7 +69,9 @@ impl ResponseError for WebhookError {
     fn status_code(&self) -> StatusCode {
         match self {
             Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::BodyRead | Self::Payload(_) => StatusCode::BAD_REQUEST,
+            Self::BodyRead | Self::Payload(_) | Self::NotStorable(_) => StatusCode::BAD_REQUEST,
+            Self::Timeout => StatusCode::REQUEST_TIMEOUT,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             Self::Verify(e) if e.is_authentication_failure() => StatusCode::UNAUTHORIZED,
             Self::Verify(_) => StatusCode::BAD_REQUEST,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -60,12 +82,22 @@ impl ResponseError for WebhookError {
         let kind = match self {
             Self::TooLarge => "payloadTooLarge",
             Self::BodyRead => "invalidRequest",
+            Self::Timeout => "requestTimeout",
+            Self::NotStorable(_) => "invalidPayload",
+            Self::Internal(_) => "internalError",
             Self::Verify(e) if e.is_authentication_failure() => "invalidSignature",
             Self::Verify(_) => "invalidHeaders",
             Self::Payload(_) => "invalidPayload",
             Self::Unavailable(_) => "serviceUnavailable",
         };
-        error_response(self.status_code(), kind, &self.to_string())
+        let mut response = error_response(self.status_code(), kind, &self.to_string());
+        if matches!(self, Self::Timeout) {
+            // The rest of a stalled body is not worth reading: close the connection.
+            response
+                .head_mut()
+                .set_connection_type(ConnectionType::Close);
+        }
+        response
     }
 }
 
@@ -78,7 +110,7 @@ async fn read_body(req: &HttpRequest, mut payload: web::Payload) -> Result<Vec<u
     if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
         return Err(WebhookError::TooLarge);
     }
-    let mut body = Vec::with_capacity(declared.unwrap_or(4096).min(MAX_BODY_BYTES));
+    let mut body = Vec::with_capacity(declared.unwrap_or(4096).min(INITIAL_BUFFER));
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|_| WebhookError::BodyRead)?;
         if body.len() + chunk.len() > MAX_BODY_BYTES {
@@ -114,7 +146,9 @@ pub struct WebhookReceived {
         (status = 200, description = "Recorded (or seen before)", body = WebhookReceived),
         (status = 400, description = "Missing or malformed headers, or not a JSON event", body = ErrorBody),
         (status = 401, description = "Bad signature, or timestamp outside the window", body = ErrorBody),
+        (status = 408, description = "The body did not arrive within REQUEST_BODY_TIMEOUT_SECS", body = ErrorBody),
         (status = 413, description = "Body over 1 MiB", body = ErrorBody),
+        (status = 500, description = "Internal error", body = ErrorBody),
         (status = 503, description = "Database unavailable; retry later", body = ErrorBody),
     )
 )]
@@ -125,9 +159,10 @@ pub async fn receive_webhook(
     verifier: web::Data<WebhookVerifier>,
     ingestor: web::Data<Ingestor>,
     metrics: web::Data<Metrics>,
+    body_timeout: web::Data<BodyTimeout>,
 ) -> Result<HttpResponse, WebhookError> {
     let span = tracing::Span::current();
-    let result = handle(&req, payload, &verifier, &ingestor).await;
+    let result = handle(&req, payload, &verifier, &ingestor, &body_timeout).await;
     let outcome = match &result {
         Ok(done) if done.kind == IngestKind::Accepted => WebhookOutcome::Accepted,
         Ok(done) if done.kind == IngestKind::Duplicate => WebhookOutcome::Duplicate,
@@ -155,11 +190,16 @@ async fn handle(
     payload: web::Payload,
     verifier: &WebhookVerifier,
     ingestor: &Ingestor,
+    body_timeout: &BodyTimeout,
 ) -> Result<IngestOutcome, WebhookError> {
-    let body = read_body(req, payload).await?;
-    let now = chrono::Utc::now().timestamp();
     let headers = req.headers();
-    let webhook_id = verifier.verify(|name| headers.get(name)?.to_str().ok(), &body, now)?;
+    let get = |name: &str| headers.get(name)?.to_str().ok();
+    verifier.precheck(get, chrono::Utc::now().timestamp())?;
+    let body = tokio::time::timeout(body_timeout.0, read_body(req, payload))
+        .await
+        .map_err(|_| WebhookError::Timeout)??;
+    let now = chrono::Utc::now().timestamp();
+    let webhook_id = verifier.verify(get, &body, now)?;
     let span = tracing::Span::current();
     span.record("webhook.id", webhook_id);
     let event = GigsEvent::parse(&body)?;
@@ -167,14 +207,17 @@ async fn handle(
     span.record("event.type", event.event_type.as_str());
     // serde_json accepted the bytes, so they are UTF-8.
     let raw = std::str::from_utf8(&body).map_err(|_| InvalidEvent::NotJson("not UTF-8".into()))?;
-    let outcome = ingestor
-        .submit(webhook_id, &event, raw)
-        .await
-        .map_err(|e| {
-            if !is_unavailable(&e) {
-                tracing::error!(error = %e, "recording the webhook failed");
-            }
-            WebhookError::Unavailable(e)
-        })?;
+    let outcome =
+        ingestor
+            .submit(webhook_id, &event, raw)
+            .await
+            .map_err(|e| match store::classify(&e) {
+                Fault::Unavailable => WebhookError::Unavailable(e),
+                Fault::BadInput => WebhookError::NotStorable(e),
+                Fault::Internal => {
+                    tracing::error!(error = %e, "recording the webhook failed");
+                    WebhookError::Internal(e)
+                }
+            })?;
     Ok(outcome)
 }

@@ -1,4 +1,6 @@
 //! Reading deliveries for the status API, and creating the ones no event creates.
+use std::time::Duration;
+
 use sqlx::{PgPool, Postgres, QueryBuilder};
 
 use super::{DeliveryRow, NOTIFY_CHANNEL, history, install_links};
@@ -66,10 +68,54 @@ pub async fn list(pool: &PgPool, f: &ListFilter, limit: i64) -> sqlx::Result<Vec
     q.build_query_as().fetch_all(pool).await
 }
 
+/// The `sim.type` (`eSIM`, `pSIM`) the event that created a delivery named, if any.
+pub async fn sim_type(pool: &PgPool, event_id: &str) -> sqlx::Result<Option<String>> {
+    let found = sqlx::query_scalar!(
+        "SELECT payload->'data'->'sim'->>'type' FROM webhook_events WHERE event_id = $1",
+        event_id,
+    )
+    .fetch_optional(pool)
+    .await?;
+    Ok(found.flatten())
+}
+
+pub enum Resend {
+    Created(DeliveryId),
+    /// The SIM had a resend less than the minimum interval ago.
+    TooSoon {
+        retry_after_secs: u64,
+    },
+}
+
 /// A new, non-automatic delivery for the same SIM, linked to the one it repeats; the
-/// SIM's earlier install links stop working.
-pub async fn resend(pool: &PgPool, original: &DeliveryRow) -> sqlx::Result<DeliveryId> {
+/// SIM's earlier install links stop working. At most one per SIM per `min_interval`.
+pub async fn resend(
+    pool: &PgPool,
+    original: &DeliveryRow,
+    min_interval: Duration,
+) -> sqlx::Result<Resend> {
     let mut tx = pool.begin().await?;
+    if let Some(sim) = &original.sim_id {
+        // Resends of one SIM queue here, so two at once cannot both pass the check.
+        let key = format!("resend/{}/{sim}", original.project);
+        sqlx::query!("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", key)
+            .execute(&mut *tx)
+            .await?;
+        let wait = sqlx::query_scalar!(
+            r#"SELECT extract(epoch FROM max(created_at) + make_interval(secs => $3) - now())::float8
+               FROM deliveries WHERE project = $1 AND sim_id = $2 AND resend_of IS NOT NULL"#,
+            original.project,
+            sim as _,
+            min_interval.as_secs_f64(),
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        if let Some(wait) = wait.filter(|w| *w > 0.0) {
+            return Ok(Resend::TooSoon {
+                retry_after_secs: wait.ceil() as u64,
+            });
+        }
+    }
     let id = DeliveryId::generate();
     let first_line = format!("resend of {}", original.id);
     sqlx::query_file!(
@@ -95,5 +141,5 @@ pub async fn resend(pool: &PgPool, original: &DeliveryRow) -> sqlx::Result<Deliv
     let note = format!("resent as {id}; earlier install links revoked");
     history::append(&mut tx, &original.id, &note).await?;
     tx.commit().await?;
-    Ok(id)
+    Ok(Resend::Created(id))
 }

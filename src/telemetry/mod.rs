@@ -29,6 +29,26 @@ pub fn init_with_default(format: LogFormat, default_filter: &str) {
             .try_init(),
         LogFormat::Pretty => registry.with(fmt::layer().compact()).try_init(),
     };
+    log_panics();
+}
+
+/// A panic becomes one log line in the configured format, not plain text in a JSON
+/// stream. The message is kept short: it is ours, but may quote what it choked on.
+fn log_panics() {
+    std::panic::set_hook(Box::new(|info| {
+        let message = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        let message: String = message.chars().take(200).collect();
+        let location = info
+            .location()
+            .map(|l| format!("{}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        tracing::error!(panic.message = %message, panic.location = %location, "panic");
+    }));
 }
 
 /// `j***@example.com`: enough for an operator to recognise, not enough to harvest.

@@ -38,10 +38,16 @@ pub enum InvalidEvent {
 
 impl GigsEvent {
     pub fn parse(body: &[u8]) -> Result<Self, InvalidEvent> {
-        let event: GigsEvent = serde_json::from_slice(body).map_err(|e| {
-            // serde's message names the field and position, never the values.
-            InvalidEvent::NotJson(e.to_string())
-        })?;
+        // serde's message names the field and position, never the values.
+        let value: Value =
+            serde_json::from_slice(body).map_err(|e| InvalidEvent::NotJson(e.to_string()))?;
+        // JSON may escape a NUL (`\u0000`); PostgreSQL cannot store one in jsonb, and an
+        // event refused for it would be retried by the sender for days.
+        if holds_nul(&value) {
+            return Err(InvalidEvent::NotStorable);
+        }
+        let event =
+            GigsEvent::deserialize(&value).map_err(|e| InvalidEvent::NotJson(e.to_string()))?;
         if event.object.as_deref().is_some_and(|o| o != "event") {
             return Err(InvalidEvent::NotAnEvent);
         }
@@ -52,6 +58,15 @@ impl GigsEvent {
             return Err(InvalidEvent::MissingField("type"));
         }
         Ok(event)
+    }
+}
+
+fn holds_nul(v: &Value) -> bool {
+    match v {
+        Value::String(s) => s.contains('\0'),
+        Value::Array(a) => a.iter().any(holds_nul),
+        Value::Object(o) => o.iter().any(|(k, v)| k.contains('\0') || holds_nul(v)),
+        _ => false,
     }
 }
 
@@ -199,6 +214,18 @@ mod tests {
             GigsEvent::parse(b"{\"id\":\"evt_1\"}"),
             Err(InvalidEvent::NotJson(_))
         ));
+        let nul = br#"{"id":"evt_1","type":"x","data":{"a":["ok","b\u0000"]}}"#;
+        assert_eq!(
+            GigsEvent::parse(nul).unwrap_err(),
+            InvalidEvent::NotStorable
+        );
+        let nul_key = br#"{"id":"evt_1","type":"x","data":{"a\u0000":1}}"#;
+        assert_eq!(
+            GigsEvent::parse(nul_key).unwrap_err(),
+            InvalidEvent::NotStorable
+        );
+        let escaped_backslash = br#"{"id":"evt_1","type":"x","data":{"a":"\\u0000"}}"#;
+        assert!(GigsEvent::parse(escaped_backslash).is_ok());
         let not_event = br#"{"object":"user","id":"usr_1","type":"x"}"#;
         assert_eq!(
             GigsEvent::parse(not_event).unwrap_err(),

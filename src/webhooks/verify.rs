@@ -65,17 +65,25 @@ impl WebhookVerifier {
         Self { secrets, tolerance }
     }
 
-    /// Verifies the headers against the raw body at `now` (unix seconds) and returns the
-    /// webhook id. The window is checked before any HMAC work.
-    pub fn verify<'a>(
+    /// Checks what the headers alone can tell: all present, the timestamp inside the
+    /// window, at least one well-formed `v1` signature. Run before the body is read, so a
+    /// request that can never verify costs no body buffer.
+    pub fn precheck<'a>(
         &self,
         get_header: impl Fn(&str) -> Option<&'a str>,
-        body: &[u8],
         now: i64,
-    ) -> Result<&'a str, VerifyError> {
-        let id = header(&get_header, "webhook-id")?;
-        let timestamp = header(&get_header, "webhook-timestamp")?;
-        let signatures = header(&get_header, "webhook-signature")?;
+    ) -> Result<(), VerifyError> {
+        self.headers(&get_header, now).map(|_| ())
+    }
+
+    fn headers<'a>(
+        &self,
+        get_header: &impl Fn(&str) -> Option<&'a str>,
+        now: i64,
+    ) -> Result<(&'a str, &'a str, &'a str), VerifyError> {
+        let id = header(get_header, "webhook-id")?;
+        let timestamp = header(get_header, "webhook-timestamp")?;
+        let signatures = header(get_header, "webhook-signature")?;
 
         if !timestamp.bytes().all(|b| b.is_ascii_digit()) {
             return Err(VerifyError::InvalidTimestamp);
@@ -86,6 +94,25 @@ impl WebhookVerifier {
         if now.abs_diff(ts) > self.tolerance.as_secs() {
             return Err(VerifyError::TimestampOutOfTolerance);
         }
+        let well_formed = signatures
+            .split(' ')
+            .filter_map(|entry| entry.strip_prefix("v1,"))
+            .any(|b64| B64.decode(b64).is_ok_and(|mac| mac.len() == 32));
+        if !well_formed {
+            return Err(VerifyError::NoMatchingSignature);
+        }
+        Ok((id, timestamp, signatures))
+    }
+
+    /// Verifies the headers against the raw body at `now` (unix seconds) and returns the
+    /// webhook id. The window is checked before any HMAC work.
+    pub fn verify<'a>(
+        &self,
+        get_header: impl Fn(&str) -> Option<&'a str>,
+        body: &[u8],
+        now: i64,
+    ) -> Result<&'a str, VerifyError> {
+        let (id, timestamp, signatures) = self.headers(&get_header, now)?;
 
         let expected: Vec<[u8; 32]> = self
             .secrets

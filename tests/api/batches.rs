@@ -129,9 +129,10 @@ async fn an_event_postgres_cannot_store_fails_alone() {
     let answers = post_all(&app, requests).await;
 
     assert_eq!(
-        answers[10].0, 503,
-        "the poison event is refused, so the sender retries it"
+        answers[10].0, 400,
+        "the poison event is refused for good: a retry cannot store it either"
     );
+    assert_eq!(answers[10].1["type"], "invalidPayload");
     assert_eq!(answers.iter().filter(|(s, _)| *s == 200).count(), 20);
     assert_eq!(app.count("deliveries").await, 20);
 }

@@ -53,3 +53,47 @@ fn a_malformed_value_exits_2_naming_the_variable() {
     assert_eq!(code, Some(2));
     assert!(stderr.contains("WORKER_CONCURRENCY"), "{stderr}");
 }
+
+#[test]
+fn settings_that_used_to_slip_through_exit_2_before_any_database_work() {
+    let cases = [
+        ("DATABASE_MAX_CONNECTIONS", "0"),
+        ("LISTEN_ADDR", "8080"),
+        ("DATABASE_URL", "postgres://postgres@127.0.0.1:5432"),
+        ("GIGS_WEBHOOK_SECRETS", "whsec_AQ=="),
+        ("EMAIL_FROM", "Acme"),
+    ];
+    for (var, value) in cases {
+        let mut env = base_env();
+        env.retain(|(k, _)| *k != var);
+        env.push((var, value));
+
+        let (code, stderr) = run(env);
+
+        assert_eq!(code, Some(2), "{var}={value}: {stderr}");
+        assert!(stderr.contains(var), "{stderr}");
+        assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    }
+}
+
+#[test]
+fn a_run_time_failure_is_one_line_with_each_cause_once_and_no_backtrace() {
+    let mut env = base_env();
+    env.push(("RUST_BACKTRACE", "1"));
+
+    let (code, stderr) = run(env);
+
+    assert_eq!(code, Some(1), "{stderr}");
+    let line = stderr.trim();
+    assert_eq!(line.lines().count(), 1, "{stderr}");
+    assert!(
+        line.starts_with("error: cannot reach PostgreSQL"),
+        "{stderr}"
+    );
+    assert!(
+        !line.contains("backtrace") && !line.contains("Stack"),
+        "{stderr}"
+    );
+    let refused = line.matches("Connection refused").count();
+    assert_eq!(refused, 1, "{stderr}");
+}

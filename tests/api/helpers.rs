@@ -60,6 +60,8 @@ pub struct Options {
     pub max_attempts: i32,
     /// Sets PUBLIC_BASE_URL to the app's own address.
     pub install_links: bool,
+    /// Any other setting a test needs changed.
+    pub tweak: fn(&mut Settings),
 }
 
 impl Default for Options {
@@ -68,6 +70,7 @@ impl Default for Options {
             spawn_worker: false,
             max_attempts: 5,
             install_links: false,
+            tweak: |_| {},
         }
     }
 }
@@ -137,6 +140,8 @@ pub fn settings(db_url: &str, gigs_url: &str, smtp_port: u16, opts: &Options) ->
             webhook_tolerance: Duration::from_secs(300),
             trigger_events: DEFAULT_TRIGGER_EVENTS.map(str::to_owned).to_vec(),
             status_api_tokens: vec![SecretString::from(TOKEN)],
+            resend_min_interval: Duration::from_secs(60),
+            body_timeout: Duration::from_secs(10),
         },
         gigs: GigsSettings {
             api_url: gigs_url.parse().unwrap(),
@@ -181,6 +186,7 @@ pub async fn spawn_app_with(opts: Options) -> TestApp {
     if opts.install_links {
         settings.email.public_base_url = Some(format!("http://127.0.0.1:{port}").parse().unwrap());
     }
+    (opts.tweak)(&mut settings);
     store::create_and_migrate(&settings.database).await.unwrap();
     let pool = store::lazy_pool(&settings.database).unwrap();
     let mut app = start(

@@ -4,6 +4,7 @@ mod batches;
 mod cli;
 mod deliveries;
 mod helpers;
+mod hostile;
 mod install;
 mod lifecycle;
 mod logs;
