@@ -79,6 +79,7 @@ pub fn sample_message() -> anyhow::Result<lettre::Message> {
         support_url: None,
         public_base_url: None,
         install_link_ttl: Duration::from_secs(86_400),
+        install_link_key: SecretString::from("link-key-for-tests"),
     };
     let code = "LPA:1$smdp.gigs.com$2M-3L0MX-F8HE2";
     let url = |host: &str| {

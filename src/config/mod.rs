@@ -187,6 +187,9 @@ pub struct EmailSettings {
     pub public_base_url: Option<Url>,
     /// How long an install link works.
     pub install_link_ttl: Duration,
+    /// Derives each delivery's install-link token: `INSTALL_LINK_SECRET`, else
+    /// `GIGS_API_KEY` (every process that sends has it).
+    pub install_link_key: SecretString,
 }
 
 impl EmailSettings {
@@ -229,6 +232,12 @@ impl EmailSettings {
                         .parsed::<u64>("INSTALL_LINK_TTL_DAYS", 30)?
                         .clamp(1, 3650),
             ),
+            install_link_key: SecretString::from(
+                env.get("INSTALL_LINK_SECRET")
+                    .or_else(|| env.get("GIGS_API_KEY"))
+                    .unwrap_or_default()
+                    .to_owned(),
+            ),
         })
     }
 }
@@ -237,7 +246,8 @@ impl EmailSettings {
 pub struct WorkerSettings {
     pub concurrency: usize,
     pub max_attempts: i32,
-    /// How long a claim stays valid; a worker that dies loses its deliveries after this.
+    /// How long a claim stays valid without renewal; a living worker renews its claims five
+    /// times a lease, so a worker that dies loses its deliveries within one lease.
     pub lease: Duration,
     /// First retry delay; doubles each attempt up to `backoff_max`, with jitter.
     pub backoff_base: Duration,
@@ -259,9 +269,14 @@ impl WorkerSettings {
         if !(1..=100).contains(&max_attempts) {
             return Err(malformed("DELIVERY_MAX_ATTEMPTS", "must be 1 to 100"));
         }
+        let lease: u64 = env.parsed("DELIVERY_LEASE_SECS", 25)?;
+        if !(5..=600).contains(&lease) {
+            return Err(malformed("DELIVERY_LEASE_SECS", "must be 5 to 600"));
+        }
         Ok(Self {
             concurrency,
             max_attempts,
+            lease: Duration::from_secs(lease),
             shutdown_grace: Duration::from_secs(env.parsed("SHUTDOWN_GRACE_SECS", 20)?),
             ..Self::default()
         })
@@ -273,7 +288,7 @@ impl Default for WorkerSettings {
         Self {
             concurrency: 16,
             max_attempts: 10,
-            lease: Duration::from_secs(120),
+            lease: Duration::from_secs(25),
             backoff_base: Duration::from_secs(30),
             backoff_max: Duration::from_secs(3600),
             poll_interval: Duration::from_secs(1),

@@ -1,30 +1,26 @@
 //! The worker: claims due deliveries, runs attempts concurrently, records outcomes.
 use std::{
     collections::HashSet,
-    panic::AssertUnwindSafe,
     sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
 
 use chrono::Utc;
-use futures_util::FutureExt;
 use sqlx::{PgPool, postgres::PgListener};
 use tokio::{sync::Semaphore, task::JoinSet};
-use tokio_util::sync::CancellationToken;
+use tokio_util::{sync::CancellationToken, task::AbortOnDropHandle};
 
 use super::{
     attempt::{Attempt, AttemptError, Resolved},
-    decide::{self, Decision, Outcome, RetryPolicy, Sent},
+    decide::{self, RetryPolicy, Sent},
+    outcome,
 };
 use crate::{
     config::{EmailSettings, Settings, WorkerSettings},
     email::{EmailComposer, Mailer},
     gigs::GigsClient,
     install::InstallLinks,
-    store::{
-        Claimed, NOTIFY_CHANNEL,
-        queue::{self, Finish},
-    },
+    store::{Claimed, NOTIFY_CHANNEL, queue},
     telemetry::{Metrics, mask_email},
 };
 
@@ -53,10 +49,10 @@ impl Worker {
         pool: PgPool,
         metrics: Arc<Metrics>,
     ) -> anyhow::Result<Self> {
-        let links = email
-            .public_base_url
-            .clone()
-            .map(|base| InstallLinks::new(pool.clone(), base, email.install_link_ttl));
+        let links = email.public_base_url.clone().map(|base| {
+            let key = email.install_link_key.clone();
+            InstallLinks::new(pool.clone(), base, email.install_link_ttl, key)
+        });
         Ok(Self {
             links,
             pool,
@@ -85,6 +81,10 @@ impl Worker {
 
     /// Runs until `cancel`, waking on new deliveries (LISTEN) and polling for retries.
     pub async fn run(self: Arc<Self>, cancel: CancellationToken) {
+        let beating = CancellationToken::new();
+        // Dies with this future: a worker that is dropped stops renewing, like a dead one.
+        let heartbeat =
+            AbortOnDropHandle::new(tokio::spawn(self.clone().heartbeat(beating.clone())));
         let permits = Arc::new(Semaphore::new(self.settings.concurrency));
         let mut tasks = JoinSet::new();
         let mut listener = self.listen().await;
@@ -126,6 +126,34 @@ impl Worker {
             }
         }
         self.drain(tasks).await;
+        beating.cancel();
+        let _ = heartbeat.await;
+    }
+
+    /// Renews the lease of every attempt in flight, five times a lease: a living attempt,
+    /// however slow, keeps its delivery, and a dead process's deliveries are claimable
+    /// within one lease of its last beat.
+    async fn heartbeat(self: Arc<Self>, stop: CancellationToken) {
+        let every = self.settings.lease / 5;
+        loop {
+            tokio::select! {
+                _ = stop.cancelled() => return,
+                _ = tokio::time::sleep(every) => {}
+            }
+            let tokens: Vec<String> = self
+                .in_flight
+                .lock()
+                .expect("lock")
+                .iter()
+                .cloned()
+                .collect();
+            if tokens.is_empty() {
+                continue;
+            }
+            if let Err(e) = queue::extend(&self.pool, &tokens, self.settings.lease).await {
+                tracing::warn!(error = %e, "renewing the leases failed");
+            }
+        }
     }
 
     async fn listen(&self) -> Option<PgListener> {
@@ -178,7 +206,7 @@ impl Worker {
         let decided = match decide::exhausted(claimed.attempts, &policy) {
             Some(exhausted) => Some(exhausted),
             None => {
-                let result = guarded(self.attempt(&claimed, &mut resolved)).await;
+                let result = outcome::guarded(self.attempt(&claimed, &mut resolved)).await;
                 decide::decide(
                     result,
                     claimed.attempts,
@@ -190,8 +218,16 @@ impl Worker {
         };
         match decided {
             Some(decision) => {
-                log(&decision);
-                self.record(&claimed, &decision, &resolved, started).await;
+                outcome::log(&decision);
+                outcome::record(
+                    &self.pool,
+                    &self.metrics,
+                    &claimed,
+                    &decision,
+                    &resolved,
+                    started,
+                )
+                .await;
             }
             None => tracing::warn!("the lease ran out before sending; another worker has it"),
         }
@@ -231,68 +267,6 @@ impl Worker {
                 .unwrap_or_default(),
         })
     }
-
-    async fn record(
-        &self,
-        claimed: &Claimed,
-        decision: &Decision,
-        resolved: &Resolved,
-        started: Instant,
-    ) {
-        let outcome = &decision.outcome;
-        let status = outcome.status();
-        self.metrics.attempt(status.as_str(), started.elapsed());
-        self.metrics.delivery_status(status.as_str());
-        let finish = Finish {
-            status,
-            reason: outcome.reason(),
-            next_attempt_at: match outcome {
-                Outcome::Retry { at, .. } => Some(*at),
-                _ => None,
-            },
-            message_id: match outcome {
-                Outcome::Delivered { message_id } => Some(message_id),
-                _ => None,
-            },
-            user_id: resolved.user_id.as_ref(),
-            recipient: resolved.recipient.as_deref(),
-            detail: &decision.detail,
-        };
-        match queue::finish(&self.pool, claimed, &finish).await {
-            Ok(true) => {}
-            Ok(false) => tracing::warn!("the lease ran out before the outcome was recorded"),
-            // The lease runs out and another attempt follows: at-least-once.
-            Err(e) => tracing::error!(error = %e, "recording the outcome failed"),
-        }
-    }
-}
-
-/// A panic is a bug, and would repeat on every claim: it ends the attempt like any
-/// permanent error, with a reason, instead of leaving the delivery to its lease.
-async fn guarded(
-    attempt: impl std::future::Future<Output = Result<Sent, AttemptError>>,
-) -> Result<Sent, AttemptError> {
-    AssertUnwindSafe(attempt)
-        .catch_unwind()
-        .await
-        .unwrap_or_else(|_| {
-            Err(AttemptError::Permanent(
-                "internal error while preparing the email (see the logs)".into(),
-            ))
-        })
-}
-
-fn log(decision: &Decision) {
-    match &decision.outcome {
-        Outcome::Delivered { .. } => tracing::info!(detail = %decision.detail, "delivered"),
-        Outcome::Skipped { reason } => tracing::info!(reason, "skipped"),
-        Outcome::Failed { reason } => tracing::warn!(reason, "failed"),
-        Outcome::Retry { reason, at } => tracing::info!(
-            reason,
-            retry_in_s = (*at - Utc::now()).num_milliseconds() as f64 / 1000.0,
-            "will retry"
-        ),
-    }
 }
 
 /// Resolves when a notification arrives; without a listener, never (polling covers it).
@@ -304,19 +278,5 @@ async fn notified(listener: &mut Option<PgListener>, backoff: Duration) {
             }
         }
         None => std::future::pending().await,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[tokio::test]
-    async fn a_panicking_attempt_ends_as_a_permanent_error_with_a_reason() {
-        let result = guarded(async { panic!("a bug") }).await;
-        let Err(AttemptError::Permanent(reason)) = result else {
-            panic!("expected a permanent error")
-        };
-        assert!(reason.contains("internal error"), "{reason}");
     }
 }

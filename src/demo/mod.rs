@@ -114,6 +114,7 @@ fn demo_settings(
             support_url: Some("https://demo.example/help".parse()?),
             public_base_url: None,
             install_link_ttl: Duration::from_secs(30 * 86_400),
+            install_link_key: SecretString::from(random_base62(32)),
         },
         worker: WorkerSettings {
             poll_interval: Duration::from_millis(200),

@@ -10,7 +10,7 @@ pub struct InvalidId {
     pub what: &'static str,
 }
 
-const BASE62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+pub const BASE62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
 /// Random base62 text; 24 characters carry about 143 bits.
 pub fn random_base62(len: usize) -> String {

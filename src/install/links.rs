@@ -1,12 +1,14 @@
 //! Issuing install-link tokens and looking them up; only their hashes are stored.
 use std::time::Duration;
 
+use hmac::{Hmac, Mac};
+use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 use sqlx::PgPool;
 use url::Url;
 
 use crate::{
-    domain::{DeliveryId, SimId, random_base62},
+    domain::{BASE62, DeliveryId, SimId},
     store::install_links::{self, LiveLink},
 };
 
@@ -16,6 +18,7 @@ pub struct InstallLinks {
     pool: PgPool,
     base: Url,
     ttl: Duration,
+    key: SecretString,
 }
 
 pub fn hash_token(token: &str) -> Vec<u8> {
@@ -23,20 +26,25 @@ pub fn hash_token(token: &str) -> Vec<u8> {
 }
 
 impl InstallLinks {
-    pub fn new(pool: PgPool, base: Url, ttl: Duration) -> Self {
-        Self { pool, base, ttl }
+    pub fn new(pool: PgPool, base: Url, ttl: Duration, key: SecretString) -> Self {
+        Self {
+            pool,
+            base,
+            ttl,
+            key,
+        }
     }
 
-    /// A fresh link for this attempt's email. Links of earlier attempts stay valid: an
-    /// attempt recorded as failed may still have reached the user. 32 base62 characters
-    /// carry about 190 bits.
+    /// The delivery's link: every attempt (and a copy sent again after a crash) carries
+    /// the same one, derived from the delivery id with a server key, so nothing that
+    /// opens it is stored. 32 base62 characters carry about 190 bits.
     pub async fn issue(
         &self,
         delivery: &DeliveryId,
         project: &str,
         sim: &SimId,
     ) -> sqlx::Result<String> {
-        let token = random_base62(32);
+        let token = derive_token(self.key.expose_secret(), delivery);
         install_links::insert(
             &self.pool,
             &hash_token(&token),
@@ -51,6 +59,19 @@ impl InstallLinks {
     }
 }
 
+fn derive_token(key: &str, delivery: &DeliveryId) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(key.as_bytes()).expect("HMAC takes any key");
+    mac.update(b"esim-courier install link v1\0");
+    mac.update(delivery.as_str().as_bytes());
+    let digest = mac.finalize().into_bytes();
+    // 32 characters of base62 from 32 bytes: each byte picks one (a slight bias that
+    // leaves about 190 bits).
+    digest
+        .iter()
+        .map(|b| BASE62[usize::from(*b) % BASE62.len()] as char)
+        .collect()
+}
+
 pub async fn find_live(pool: &PgPool, token: &str) -> sqlx::Result<Option<LiveLink>> {
     install_links::find_live(pool, &hash_token(token)).await
 }
@@ -58,4 +79,21 @@ pub async fn find_live(pool: &PgPool, token: &str) -> sqlx::Result<Option<LiveLi
 /// Counts a click and notes it in the delivery's history.
 pub async fn record_click(pool: &PgPool, token: &str, detail: &str) -> sqlx::Result<()> {
     install_links::record_click(pool, &hash_token(token), detail).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_delivery_always_gets_the_same_token_and_another_delivery_another() {
+        let a = DeliveryId::generate();
+        let b = DeliveryId::generate();
+        let t = derive_token("key", &a);
+        assert_eq!(t, derive_token("key", &a));
+        assert_eq!(t.len(), 32);
+        assert!(t.bytes().all(|c| c.is_ascii_alphanumeric()));
+        assert_ne!(t, derive_token("key", &b));
+        assert_ne!(t, derive_token("other key", &a));
+    }
 }

@@ -13,6 +13,8 @@ pub struct LiveLink {
     pub sim_id: SimId,
 }
 
+/// Records a delivery's link once; a retry of the delivery finds it there (still revoked
+/// if a resend revoked it).
 pub async fn insert(
     pool: &PgPool,
     token_hash: &[u8],
@@ -23,7 +25,8 @@ pub async fn insert(
 ) -> sqlx::Result<()> {
     sqlx::query!(
         "INSERT INTO install_links (token_hash, delivery_id, project, sim_id, expires_at)
-         VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5))",
+         VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5))
+         ON CONFLICT (token_hash) DO NOTHING",
         token_hash,
         delivery as _,
         project,

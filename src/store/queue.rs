@@ -28,6 +28,19 @@ pub async fn renew(pool: &PgPool, claimed: &Claimed, lease: Duration) -> sqlx::R
     Ok(renewed.rows_affected() == 1)
 }
 
+/// Extends the leases this process holds (its heartbeat); returns how many it still held.
+pub async fn extend(pool: &PgPool, lease_tokens: &[String], lease: Duration) -> sqlx::Result<u64> {
+    let done = sqlx::query!(
+        "UPDATE deliveries SET locked_until = now() + make_interval(secs => $2)
+         WHERE lease_token = ANY($1) AND status = 'processing'",
+        lease_tokens,
+        lease.as_secs_f64(),
+    )
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected())
+}
+
 /// How an attempt ended, as the row records it.
 #[derive(Debug)]
 pub struct Finish<'a> {

@@ -157,6 +157,7 @@ pub fn settings(db_url: &str, gigs_url: &str, smtp_port: u16, opts: &Options) ->
             support_url: Some("https://acme.example/help".parse().unwrap()),
             public_base_url: None,
             install_link_ttl: Duration::from_secs(30 * 86_400),
+            install_link_key: SecretString::from("link-key-for-tests"),
         },
         worker: WorkerSettings {
             concurrency: 8,

@@ -3,12 +3,14 @@
 mod batches;
 mod cli;
 mod deliveries;
+mod faults;
 mod helpers;
 mod hostile;
 mod install;
 mod lifecycle;
 mod logs;
 mod operations;
+mod proxy;
 mod secrets;
 mod smtp;
 mod status;

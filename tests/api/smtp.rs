@@ -27,7 +27,30 @@ pub struct SmtpSink {
     mails: Arc<Mutex<Vec<ReceivedMail>>>,
     arrived: Arc<Notify>,
     reject: Arc<AtomicBool>,
+    gate: Gate,
     task: JoinHandle<()>,
+}
+
+/// While held, a received message's final `250` waits: the moment between the server
+/// taking a message and the sender learning it.
+#[derive(Clone, Default)]
+struct Gate {
+    held: Arc<AtomicBool>,
+    opened: Arc<Notify>,
+}
+
+impl Gate {
+    async fn pass(&self) {
+        while self.held.load(Ordering::SeqCst) {
+            let opened = self.opened.notified();
+            tokio::pin!(opened);
+            opened.as_mut().enable();
+            if !self.held.load(Ordering::SeqCst) {
+                return;
+            }
+            opened.await;
+        }
+    }
 }
 
 impl SmtpSink {
@@ -43,12 +66,13 @@ impl SmtpSink {
         let mails = Arc::new(Mutex::new(Vec::new()));
         let arrived = Arc::new(Notify::new());
         let reject = Arc::new(AtomicBool::new(false));
-        let (m, a, r) = (mails.clone(), arrived.clone(), reject.clone());
+        let gate = Gate::default();
+        let (m, a, r, g) = (mails.clone(), arrived.clone(), reject.clone(), gate.clone());
         let task = tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
-                let (m, a, r) = (m.clone(), a.clone(), r.clone());
+                let (m, a, r, g) = (m.clone(), a.clone(), r.clone(), g.clone());
                 tokio::spawn(async move {
-                    let _ = session(stream, m, a, r).await;
+                    let _ = session(stream, m, a, r, g).await;
                 });
             }
         });
@@ -57,6 +81,7 @@ impl SmtpSink {
             mails,
             arrived,
             reject,
+            gate,
             task,
         }
     }
@@ -66,6 +91,18 @@ impl SmtpSink {
     #[allow(dead_code)]
     pub fn reject_recipients(&self) {
         self.reject.store(true, Ordering::SeqCst);
+    }
+
+    /// From now on, holds each message's final reply until `release_replies`.
+    #[allow(dead_code)]
+    pub fn hold_replies(&self) {
+        self.gate.held.store(true, Ordering::SeqCst);
+    }
+
+    #[allow(dead_code)]
+    pub fn release_replies(&self) {
+        self.gate.held.store(false, Ordering::SeqCst);
+        self.gate.opened.notify_waiters();
     }
 
     /// Forgets what was received (the benchmark's phases start empty).
@@ -120,6 +157,7 @@ async fn session(
     mails: Arc<Mutex<Vec<ReceivedMail>>>,
     arrived: Arc<Notify>,
     reject: Arc<AtomicBool>,
+    gate: Gate,
 ) -> std::io::Result<()> {
     let (read, mut write) = stream.into_split();
     let mut read = BufReader::new(read);
@@ -179,6 +217,7 @@ async fn session(
                 data,
             });
             arrived.notify_waiters();
+            gate.pass().await;
             b"250 OK queued\r\n"
         } else if upper == "QUIT" {
             write.write_all(b"221 Bye\r\n").await?;

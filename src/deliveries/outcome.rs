@@ -1,0 +1,122 @@
+//! After an attempt: its outcome recorded (retried through a database outage), logged, and
+//! a panic turned into an outcome.
+use std::{
+    panic::AssertUnwindSafe,
+    time::{Duration, Instant},
+};
+
+use chrono::Utc;
+use futures_util::FutureExt;
+use sqlx::PgPool;
+
+use super::{
+    attempt::{AttemptError, Resolved},
+    decide::{Decision, Outcome, Sent},
+};
+use crate::{
+    store::{
+        self, Claimed, Fault,
+        queue::{self, Finish},
+    },
+    telemetry::Metrics,
+};
+
+/// Records the outcome if this worker still holds the lease.
+pub(super) async fn record(
+    pool: &PgPool,
+    metrics: &Metrics,
+    claimed: &Claimed,
+    decision: &Decision,
+    resolved: &Resolved,
+    started: Instant,
+) {
+    let outcome = &decision.outcome;
+    let status = outcome.status();
+    metrics.attempt(status.as_str(), started.elapsed());
+    metrics.delivery_status(status.as_str());
+    let finish = Finish {
+        status,
+        reason: outcome.reason(),
+        next_attempt_at: match outcome {
+            Outcome::Retry { at, .. } => Some(*at),
+            _ => None,
+        },
+        message_id: match outcome {
+            Outcome::Delivered { message_id } => Some(message_id),
+            _ => None,
+        },
+        user_id: resolved.user_id.as_ref(),
+        recipient: resolved.recipient.as_deref(),
+        detail: &decision.detail,
+    };
+    // A message the mail server accepted would be sent again if its outcome were lost:
+    // while PostgreSQL is unreachable, keep trying (the heartbeat keeps the lease).
+    let mut wait = Duration::from_millis(100);
+    let mut failures = 0u32;
+    loop {
+        match queue::finish(pool, claimed, &finish).await {
+            Ok(true) => break,
+            Ok(false) => {
+                tracing::warn!("the lease ran out before the outcome was recorded");
+                break;
+            }
+            Err(e) if store::classify(&e) == Fault::Unavailable => {
+                failures += 1;
+                if failures == 1 {
+                    tracing::warn!(error = %e, "recording the outcome failed; retrying");
+                }
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(Duration::from_secs(2));
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "recording the outcome failed");
+                break;
+            }
+        }
+    }
+    if failures > 0 {
+        tracing::info!(failures, "outcome recorded once the database answered");
+    }
+}
+
+/// A panic is a bug, and would repeat on every claim: it ends the attempt like any
+/// permanent error, with a reason, instead of leaving the delivery to its lease.
+pub(super) async fn guarded(
+    attempt: impl std::future::Future<Output = Result<Sent, AttemptError>>,
+) -> Result<Sent, AttemptError> {
+    AssertUnwindSafe(attempt)
+        .catch_unwind()
+        .await
+        .unwrap_or_else(|_| {
+            Err(AttemptError::Permanent(
+                "internal error while preparing the email (see the logs)".into(),
+            ))
+        })
+}
+
+pub(super) fn log(decision: &Decision) {
+    match &decision.outcome {
+        Outcome::Delivered { .. } => tracing::info!(detail = %decision.detail, "delivered"),
+        Outcome::Skipped { reason } => tracing::info!(reason, "skipped"),
+        Outcome::Failed { reason } => tracing::warn!(reason, "failed"),
+        Outcome::Retry { reason, at } => tracing::info!(
+            reason,
+            retry_in_s = (*at - Utc::now()).num_milliseconds() as f64 / 1000.0,
+            "will retry"
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_panicking_attempt_ends_as_a_permanent_error_with_a_reason() {
+        let result = guarded(async { panic!("a bug") }).await;
+        let Err(AttemptError::Permanent(reason)) = result else {
+            panic!("expected a permanent error")
+        };
+        assert!(reason.contains("internal error"), "{reason}");
+    }
+}
