@@ -1,4 +1,5 @@
 # Sourced by scripts/: one Python venv (target/venv-tools) with the pinned tools of python-tools.txt.
+# shellcheck shell=bash
 # Debian 12's python3 refuses system-wide `pip install` (PEP 668), so every Python tool the
 # scripts use lives in this venv. Usage: `source scripts/lib/venv.sh; venv_install NAME…`;
 # afterwards the venv's bin/ leads PATH (its python3, st, check-jsonschema, hadolint…).
