@@ -3,13 +3,15 @@ the signature check to the event parser and the database.
 
 Three cases in four that carry all three webhook headers are signed with FUZZ_WEBHOOK_SECRET
 (the body is serialised here, and those exact bytes are sent and signed, with a fresh
-timestamp); the rest, and cases missing a header, go as generated, so the refusals are
-exercised too.
+timestamp and the webhook-id made unique; every other one also gets its event id made
+unique, since the generator repeats a few ids and repeats only reach the duplicate path);
+the rest, and cases missing a header, go as generated, so the refusals are exercised too.
 """
 
 import base64
 import hashlib
 import hmac
+import itertools
 import json
 import os
 import time
@@ -20,6 +22,7 @@ from schemathesis.core import NOT_SET
 
 KEY = base64.b64decode(os.environ["FUZZ_WEBHOOK_SECRET"].removeprefix("whsec_"))
 NAMES = ("webhook-id", "webhook-timestamp", "webhook-signature")
+SERIAL = itertools.count()
 
 
 def sign(webhook_id: str, timestamp: str, body: bytes) -> str:
@@ -43,6 +46,9 @@ def before_call(ctx, case, kwargs):
         return
     if case.media_type not in (None, "application/json"):
         return
+    serial = next(SERIAL)
+    if isinstance(case.body, dict) and isinstance(case.body.get("id"), str) and serial % 2:
+        case.body["id"] += f"-{serial}"
     if case.body is NOT_SET:
         body = b""
     elif isinstance(case.body, bytes):
@@ -53,6 +59,7 @@ def before_call(ctx, case, kwargs):
         except (TypeError, ValueError):
             return
         case.body = body
+    webhook_id = f"{webhook_id}-{serial}"
     timestamp = str(int(time.time()))
     case.headers["webhook-id"] = webhook_id
     case.headers["webhook-timestamp"] = timestamp
