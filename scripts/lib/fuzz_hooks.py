@@ -1,5 +1,5 @@
-"""Schemathesis hooks for scripts/fuzz-api: signs generated webhooks so the fuzz gets past
-the signature check to the event parser and the database.
+# Schemathesis hooks for scripts/fuzz-api: signs generated webhooks so the fuzz reaches the parser and database.
+"""Loaded by `st run` through SCHEMATHESIS_HOOKS=fuzz_hooks (PYTHONPATH=scripts/lib).
 
 Three cases in four that carry all three webhook headers are signed with FUZZ_WEBHOOK_SECRET
 (the body is serialised here, and those exact bytes are sent and signed, with a fresh
