@@ -51,7 +51,7 @@ service_start() {
   [ -n "$port" ] || { echo "the service did not report its port" >&2; return 1; }
   SERVICE_URL="http://127.0.0.1:$port"
   for _ in $(seq 1 100); do
-    curl -fsS -o /dev/null "$SERVICE_URL/readyz" 2>/dev/null && return 0
+    "$bin" healthcheck --url "$SERVICE_URL" 2>/dev/null && return 0
     sleep 0.1
   done
   echo "the service is not ready at $SERVICE_URL" >&2
