@@ -19,6 +19,7 @@ fn main() -> anyhow::Result<()> {
     let android = format!("https://esimsetup.android.com/esim_qrcode_provisioning?carddata={code}");
     for locale in SUPPORTED_LOCALES {
         let rendered = templates.render(&EmailContext {
+            kind: esim_courier::domain::DeliveryKind::Activation,
             locale,
             brand: "Acme Mobile",
             support_url: Some("https://acme.example/help"),

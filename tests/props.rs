@@ -39,16 +39,16 @@ fn verifier(secrets: &[WebhookSecret]) -> WebhookVerifier {
     WebhookVerifier::new(secrets.to_vec(), Duration::from_secs(TOLERANCE))
 }
 
-/// A secret as configured: `whsec_` + base64 of 1–64 random bytes, or the bare base64.
+/// A secret as configured: `whsec_` + base64 of 16–64 random bytes, or the bare base64.
 fn secret() -> impl Strategy<Value = WebhookSecret> {
-    (prop::collection::vec(any::<u8>(), 1..64), any::<bool>()).prop_map(|(key, prefixed)| {
+    (prop::collection::vec(any::<u8>(), 16..64), any::<bool>()).prop_map(|(key, prefixed)| {
         let b64 = B64.encode(key);
         let text = if prefixed {
             format!("whsec_{b64}")
         } else {
             b64
         };
-        WebhookSecret::parse(&text).expect("base64 of a non-empty key is a secret")
+        WebhookSecret::parse(&text).expect("base64 of a 16-byte key or longer is a secret")
     })
 }
 

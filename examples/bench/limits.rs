@@ -98,8 +98,14 @@ pub fn sample_message() -> anyhow::Result<lettre::Message> {
         preferred_locale: Some("en-US"),
     };
     let lpa = LpaActivationCode::parse(code)?;
-    let composed =
-        EmailComposer::new(&settings)?.compose("dlv_bench", &recipient, &lpa, &creds, None)?;
+    let composed = EmailComposer::new(&settings)?.compose(
+        "dlv_bench",
+        &recipient,
+        &lpa,
+        &creds,
+        None,
+        esim_courier::domain::DeliveryKind::Activation,
+    )?;
     Ok(composed.message)
 }
 

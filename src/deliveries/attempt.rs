@@ -3,7 +3,7 @@ use lettre::{Address, Message, message::Mailbox};
 use secrecy::ExposeSecret;
 
 use crate::{
-    domain::{LpaActivationCode, UserId},
+    domain::{DeliveryKind, LpaActivationCode, UserId},
     email::{EmailComposer, Recipient, SendError},
     gigs::{GigsClient, GigsError},
     install::InstallLinks,
@@ -143,6 +143,7 @@ impl Attempt<'_> {
                 &lpa,
                 &creds,
                 install_link.as_deref(),
+                DeliveryKind::Activation,
             )
             .map_err(|e| {
                 tracing::error!(error = %e, "composing the email failed");

@@ -2,12 +2,6 @@
 use std::{fmt, str::FromStr};
 
 use serde::Serialize;
-use sqlx::{
-    Postgres,
-    encode::IsNull,
-    error::BoxDynError,
-    postgres::{PgArgumentBuffer, PgTypeInfo, PgValueRef},
-};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
@@ -66,35 +60,7 @@ impl fmt::Display for DeliveryStatus {
     }
 }
 
-// Stored as text (a CHECK constraint lists the values): it binds and reads as text, and a
-// value no variant names is a decode error rather than a silent fallback.
-impl sqlx::Type<Postgres> for DeliveryStatus {
-    fn type_info() -> PgTypeInfo {
-        <&str as sqlx::Type<Postgres>>::type_info()
-    }
-
-    fn compatible(ty: &PgTypeInfo) -> bool {
-        <&str as sqlx::Type<Postgres>>::compatible(ty)
-    }
-}
-
-impl sqlx::Encode<'_, Postgres> for DeliveryStatus {
-    fn encode_by_ref(&self, buf: &mut PgArgumentBuffer) -> Result<IsNull, BoxDynError> {
-        <&str as sqlx::Encode<Postgres>>::encode(self.as_str(), buf)
-    }
-}
-
-impl<'r> sqlx::Decode<'r, Postgres> for DeliveryStatus {
-    fn decode(value: PgValueRef<'r>) -> Result<Self, BoxDynError> {
-        Ok(<&str as sqlx::Decode<Postgres>>::decode(value)?.parse()?)
-    }
-}
-
-impl sqlx::postgres::PgHasArrayType for DeliveryStatus {
-    fn array_type_info() -> PgTypeInfo {
-        <&str as sqlx::postgres::PgHasArrayType>::array_type_info()
-    }
-}
+crate::domain::text_column!(DeliveryStatus);
 
 #[cfg(test)]
 mod tests {

@@ -6,7 +6,11 @@ use lettre::{
 use secrecy::ExposeSecret;
 
 use super::{EmailContext, Templates, locale_for, qr_png};
-use crate::{config::EmailSettings, domain::LpaActivationCode, gigs::SimCredentials};
+use crate::{
+    config::EmailSettings,
+    domain::{DeliveryKind, LpaActivationCode},
+    gigs::SimCredentials,
+};
 
 const QR_CID: &str = "esim-qr@esim-courier";
 
@@ -51,11 +55,13 @@ impl EmailComposer {
         lpa: &LpaActivationCode,
         creds: &SimCredentials,
         install_link: Option<&str>,
+        kind: DeliveryKind,
     ) -> anyhow::Result<Composed> {
         let locale = locale_for(to.preferred_locale);
         let support_url = self.settings.support_url.as_ref().map(|u| u.as_str());
         let rendered = self.templates.render(&EmailContext {
             locale,
+            kind,
             brand: &self.settings.brand_name,
             support_url,
             name: to.name.filter(|n| !n.trim().is_empty()),

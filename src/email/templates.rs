@@ -5,6 +5,8 @@ use minijinja::Environment;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use crate::domain::DeliveryKind;
+
 /// Languages with a translation; anything else falls back to English.
 pub const SUPPORTED_LOCALES: [&str; 4] = ["en", "de", "es", "fr"];
 
@@ -54,6 +56,8 @@ fn url_value(url: &str) -> minijinja::Value {
 /// What a template may show; the caller has already chosen which links exist.
 pub struct EmailContext<'a> {
     pub locale: &'static str,
+    /// A reminder has its own subject and opening; everything else is shared.
+    pub kind: DeliveryKind,
     pub brand: &'a str,
     pub support_url: Option<&'a str>,
     pub name: Option<&'a str>,
@@ -99,7 +103,16 @@ impl Templates {
     }
 
     pub fn render(&self, c: &EmailContext<'_>) -> anyhow::Result<Rendered> {
-        let t = with_brand(&self.strings[c.locale], c.brand);
+        let mut t = with_brand(&self.strings[c.locale], c.brand);
+        if c.kind == DeliveryKind::Reminder {
+            for (key, reminder_key) in
+                [("subject", "reminder_subject"), ("intro", "reminder_intro")]
+            {
+                if let Some(v) = t.get(reminder_key).cloned() {
+                    t.insert(key.to_owned(), v);
+                }
+            }
+        }
         let text_of = |key: &str| {
             t.get(key)
                 .and_then(Value::as_str)
@@ -179,6 +192,7 @@ mod tests {
     fn context<'a>(locale: &'static str, name: Option<&'a str>) -> EmailContext<'a> {
         EmailContext {
             locale,
+            kind: DeliveryKind::Activation,
             brand: "Acme <Mobile>",
             support_url: Some("https://acme.example/help"),
             name,
@@ -188,6 +202,27 @@ mod tests {
             smdp: "smdp.example",
             matching_id: "ABC-123",
             qr_cid: "qr@test",
+        }
+    }
+
+    #[test]
+    fn a_reminder_has_its_own_subject_and_opening_in_every_locale() {
+        let templates = Templates::new().unwrap();
+        for locale in SUPPORTED_LOCALES {
+            let first = templates.render(&context(locale, None)).unwrap();
+            let reminder = templates
+                .render(&EmailContext {
+                    kind: DeliveryKind::Reminder,
+                    ..context(locale, None)
+                })
+                .unwrap();
+            assert_ne!(first.subject, reminder.subject, "{locale}");
+            assert!(reminder.subject.contains("Acme"), "{locale}");
+            assert_ne!(first.text, reminder.text, "{locale}");
+            assert!(
+                reminder.text.contains("ABC-123"),
+                "{locale}: same install details"
+            );
         }
     }
 

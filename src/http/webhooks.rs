@@ -193,7 +193,9 @@ async fn handle(
     body_timeout: &BodyTimeout,
 ) -> Result<IngestOutcome, WebhookError> {
     let headers = req.headers();
-    let get = |name: &str| headers.get(name)?.to_str().ok();
+    // UTF-8, not only visible ASCII: a sender's odd id is then refused by the signature,
+    // not reported as a missing header.
+    let get = |name: &str| std::str::from_utf8(headers.get(name)?.as_bytes()).ok();
     verifier.precheck(get, chrono::Utc::now().timestamp())?;
     let body = tokio::time::timeout(body_timeout.0, read_body(req, payload))
         .await

@@ -1,0 +1,47 @@
+//! Why a delivery exists: the automatic first email, an operator's resend, or a reminder.
+use std::{fmt, str::FromStr};
+
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum DeliveryKind {
+    Activation,
+    Resend,
+    Reminder,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("unknown delivery kind {0:?}")]
+pub struct UnknownKind(pub String);
+
+impl DeliveryKind {
+    pub const ALL: [DeliveryKind; 3] = [Self::Activation, Self::Resend, Self::Reminder];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Activation => "activation",
+            Self::Resend => "resend",
+            Self::Reminder => "reminder",
+        }
+    }
+}
+
+impl FromStr for DeliveryKind {
+    type Err = UnknownKind;
+
+    fn from_str(s: &str) -> Result<Self, UnknownKind> {
+        Self::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| UnknownKind(s.to_owned()))
+    }
+}
+
+impl fmt::Display for DeliveryKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+crate::domain::text_column!(DeliveryKind);
