@@ -8,6 +8,7 @@ pub mod email;
 pub mod gigs;
 pub mod http;
 pub mod install;
+pub mod lifecycle;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

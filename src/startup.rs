@@ -1,18 +1,21 @@
 //! Builds the application (pool, migrations, HTTP server, worker) for `main` and tests,
 //! and stops it: one cancellation token ends HTTP and claiming together.
-use std::{net::TcpListener, sync::Arc};
+use std::{net::TcpListener, sync::Arc, time::Duration};
 
 use anyhow::Context;
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 
 use crate::{
-    config::{DatabaseSettings, EmailSettings, GigsSettings, Settings, WorkerSettings},
+    config::{
+        DatabaseSettings, EmailSettings, GigsSettings, LifecycleSettings, Settings, WorkerSettings,
+    },
     deliveries::Worker,
     gigs::GigsClient,
     http::{self, BodyTimeout, ResendLimit, StatusTokens},
     install::InstallPages,
-    store,
+    lifecycle::{Reconciler, Report},
+    store::{self, reminders::ReminderLimits},
     telemetry::Metrics,
     webhooks::{IngestPolicy, Ingestor, WebhookVerifier},
 };
@@ -23,8 +26,12 @@ pub struct Application {
     pool: PgPool,
     metrics: Arc<Metrics>,
     worker: Option<Arc<Worker>>,
+    reconcile: Option<(Arc<Reconciler>, Duration)>,
     cancel: CancellationToken,
 }
+
+/// How far back a periodic reconciliation looks: two days covers a weekend outage.
+pub const RECONCILE_WINDOW: Duration = Duration::from_secs(48 * 3600);
 
 #[derive(Debug, Clone, Copy)]
 pub struct RunOptions {
@@ -68,6 +75,15 @@ impl Application {
                     .map(Arc::new)
             })
             .transpose()?;
+        let reconcile = settings.lifecycle.reconcile_interval.map(|every| {
+            let reconciler = Reconciler {
+                gigs: gigs.clone(),
+                pool: pool.clone(),
+                project: settings.gigs.project.clone(),
+                metrics: metrics.clone(),
+            };
+            (Arc::new(reconciler), every)
+        });
         let state = http::State {
             verifier: WebhookVerifier::new(
                 settings.http.webhook_secrets.clone(),
@@ -78,7 +94,12 @@ impl Application {
                 IngestPolicy {
                     project: settings.gigs.project.clone(),
                     trigger_events: settings.http.trigger_events.clone(),
+                    reminders: ReminderLimits {
+                        min_interval: settings.lifecycle.reminder_min_interval,
+                        max: settings.lifecycle.reminder_max,
+                    },
                 },
+                metrics.clone(),
             ),
             tokens: StatusTokens::new(&settings.http.status_api_tokens),
             install: InstallPages::new(gigs, &settings.email.brand_name)?,
@@ -94,6 +115,7 @@ impl Application {
             pool,
             metrics,
             worker,
+            reconcile,
             cancel: CancellationToken::new(),
         })
     }
@@ -123,6 +145,10 @@ impl Application {
             let cancel = self.cancel.clone();
             tokio::spawn(async move { w.run(cancel).await })
         });
+        if let Some((reconciler, every)) = self.reconcile {
+            let cancel = self.cancel.clone();
+            tokio::spawn(reconciler.every(every, RECONCILE_WINDOW, cancel));
+        }
         let handle = self.server.handle();
         let cancel = self.cancel.clone();
         tokio::spawn(async move {
@@ -138,22 +164,53 @@ impl Application {
     }
 }
 
-/// The parts `esim-courier worker` runs: no HTTP, the same worker and shutdown.
-pub async fn run_worker(
-    database: &DatabaseSettings,
-    gigs: &GigsSettings,
-    email: &EmailSettings,
-    settings: &WorkerSettings,
-    cancel: CancellationToken,
-) -> anyhow::Result<()> {
-    store::create_and_migrate(database).await?;
-    let pool = store::lazy_pool(database)?;
+/// What `esim-courier worker` reads: everything but HTTP.
+pub struct WorkerParts {
+    pub database: DatabaseSettings,
+    pub gigs: GigsSettings,
+    pub email: EmailSettings,
+    pub worker: WorkerSettings,
+    pub lifecycle: LifecycleSettings,
+}
+
+/// The parts `esim-courier worker` runs: no HTTP, the same worker, reconciliation and
+/// shutdown.
+pub async fn run_worker(parts: WorkerParts, cancel: CancellationToken) -> anyhow::Result<()> {
+    store::create_and_migrate(&parts.database).await?;
+    let pool = store::lazy_pool(&parts.database)?;
     let metrics = Arc::new(Metrics::new());
-    let gigs = GigsClient::new(gigs, metrics.clone())?;
-    let worker = Worker::from_parts(gigs, email, settings, pool, metrics)?;
+    let gigs = GigsClient::new(&parts.gigs, metrics.clone())?;
+    if let Some(every) = parts.lifecycle.reconcile_interval {
+        let reconciler = Reconciler {
+            gigs: gigs.clone(),
+            pool: pool.clone(),
+            project: parts.gigs.project.clone(),
+            metrics: metrics.clone(),
+        };
+        tokio::spawn(Arc::new(reconciler).every(every, RECONCILE_WINDOW, cancel.clone()));
+    }
+    let worker = Worker::from_parts(gigs, &parts.email, &parts.worker, pool, metrics)?;
     tracing::info!("esim-courier worker running");
     Arc::new(worker).run(cancel).await;
     Ok(())
+}
+
+/// `esim-courier reconcile`: one run now, unless another process is running one.
+pub async fn reconcile_once(
+    database: &DatabaseSettings,
+    gigs: &GigsSettings,
+    since: Duration,
+) -> anyhow::Result<Option<Report>> {
+    store::create_and_migrate(database).await?;
+    let pool = store::lazy_pool(database)?;
+    let metrics = Arc::new(Metrics::new());
+    let reconciler = Reconciler {
+        gigs: GigsClient::new(gigs, metrics.clone())?,
+        pool,
+        project: gigs.project.clone(),
+        metrics,
+    };
+    Ok(reconciler.run_exclusive(since).await?)
 }
 
 /// Cancels `cancel` on SIGINT or SIGTERM: `serve` and `worker` stop by this one path.

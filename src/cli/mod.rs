@@ -1,5 +1,5 @@
-//! The command line: `serve` (default), `worker`, `migrate`, `healthcheck`, `send-webhook`,
-//! `demo`.
+//! The command line: `serve` (default), `worker`, `migrate`, `reconcile`, `healthcheck`,
+//! `send-webhook`, `demo`.
 mod send_webhook;
 
 use std::{path::PathBuf, process::ExitCode, time::Duration};
@@ -9,11 +9,11 @@ use tokio_util::sync::CancellationToken;
 
 use crate::{
     config::{
-        ConfigError, DatabaseSettings, EmailSettings, Env, GigsSettings, LogFormat, Settings,
-        WorkerSettings,
+        ConfigError, DatabaseSettings, EmailSettings, Env, GigsSettings, LifecycleSettings,
+        LogFormat, Settings, WorkerSettings,
     },
-    demo,
-    startup::{self, Application, RunOptions},
+    demo, lifecycle,
+    startup::{self, Application, RunOptions, WorkerParts},
     store, telemetry,
 };
 
@@ -40,6 +40,13 @@ enum Command {
     Worker,
     /// Create the database if missing, apply migrations, and exit.
     Migrate,
+    /// Look for eSIM subscriptions created recently whose SIM has no delivery (a missed
+    /// webhook) and queue their email; prints how many it checked and created.
+    Reconcile {
+        /// How far back to look: 48h, 90m, 2d.
+        #[arg(long, default_value = "48h")]
+        since: String,
+    },
     /// Exit 0 when /readyz answers 200; for container health checks.
     Healthcheck {
         /// Base URL of the server; defaults to LISTEN_ADDR's port on 127.0.0.1.
@@ -138,6 +145,22 @@ async fn run(command: Command, env: &Env) -> Result<ExitCode, Failure> {
             app.run_until_stopped().await?;
         }
         Command::Worker => run_worker(env).await?,
+        Command::Reconcile { since } => {
+            let since = lifecycle::parse_since(&since).map_err(|e| ConfigError {
+                var: "--since",
+                problem: e,
+            })?;
+            let database = DatabaseSettings::from_env(env)?;
+            let gigs = GigsSettings::from_env(env)?;
+            telemetry::init(LogFormat::from_env(env)?);
+            match startup::reconcile_once(&database, &gigs, since).await? {
+                Some(r) => println!(
+                    "reconciled: checked {} subscriptions on {} pages, created {} deliveries",
+                    r.checked, r.pages, r.created
+                ),
+                None => println!("another process is reconciling now; nothing done"),
+            }
+        }
         Command::Migrate => {
             let database = DatabaseSettings::from_env(env)?;
             telemetry::init(LogFormat::from_env(env)?);
@@ -172,14 +195,17 @@ async fn run(command: Command, env: &Env) -> Result<ExitCode, Failure> {
 }
 
 async fn run_worker(env: &Env) -> Result<(), Failure> {
-    let database = DatabaseSettings::from_env(env)?;
-    let gigs = GigsSettings::from_env(env)?;
-    let email = EmailSettings::from_env(env)?;
-    let settings = WorkerSettings::from_env(env)?;
+    let parts = WorkerParts {
+        database: DatabaseSettings::from_env(env)?,
+        gigs: GigsSettings::from_env(env)?,
+        email: EmailSettings::from_env(env)?,
+        worker: WorkerSettings::from_env(env)?,
+        lifecycle: LifecycleSettings::from_env(env)?,
+    };
     telemetry::init(LogFormat::from_env(env)?);
     let cancel = CancellationToken::new();
     startup::cancel_on_signal(cancel.clone());
-    startup::run_worker(&database, &gigs, &email, &settings, cancel).await?;
+    startup::run_worker(parts, cancel).await?;
     Ok(())
 }
 

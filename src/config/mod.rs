@@ -1,11 +1,13 @@
 //! Settings read from the environment, each checked once at start.
 mod env;
+mod lifecycle;
 mod smtp;
 
 use std::{str::FromStr, time::Duration};
 
 pub use env::Env;
 use env::malformed;
+pub use lifecycle::LifecycleSettings;
 pub use smtp::{SmtpServer, SmtpTls, SmtpUrl};
 
 use lettre::message::Mailbox;
@@ -14,7 +16,10 @@ use url::Url;
 
 use crate::domain::{ProjectId, WebhookSecret};
 
-pub const DEFAULT_TRIGGER_EVENTS: [&str; 2] = [
+/// Whichever comes first for a SIM sends its email: on some plans a subscription is
+/// activated only once its eSIM is in use, so `created` must trigger too.
+pub const DEFAULT_TRIGGER_EVENTS: [&str; 3] = [
+    "com.gigs.subscription.created",
     "com.gigs.subscription.activated",
     "com.gigs.subscriptionChange.applied",
 ];
@@ -126,11 +131,7 @@ impl HttpSettings {
 }
 
 /// Gigs event types whose data names a subscription's new SIM.
-pub const KNOWN_TRIGGER_EVENTS: [&str; 3] = [
-    "com.gigs.subscription.created",
-    "com.gigs.subscription.activated",
-    "com.gigs.subscriptionChange.applied",
-];
+pub const KNOWN_TRIGGER_EVENTS: [&str; 3] = DEFAULT_TRIGGER_EVENTS;
 
 /// `host:port`, with a port number; the host is resolved when binding.
 fn check_listen_addr(v: &str) -> Result<(), &'static str> {
@@ -332,6 +333,7 @@ pub struct Settings {
     pub gigs: GigsSettings,
     pub email: EmailSettings,
     pub worker: WorkerSettings,
+    pub lifecycle: LifecycleSettings,
 }
 
 impl Settings {
@@ -342,6 +344,7 @@ impl Settings {
             gigs: GigsSettings::from_env(env)?,
             email: EmailSettings::from_env(env)?,
             worker: WorkerSettings::from_env(env)?,
+            lifecycle: LifecycleSettings::from_env(env)?,
         })
     }
 }

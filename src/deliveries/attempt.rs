@@ -78,6 +78,11 @@ impl Attempt<'_> {
             .sim_id
             .as_ref()
             .ok_or_else(|| AttemptError::Skip("the delivery names no SIM".into()))?;
+        if c.kind == DeliveryKind::Reminder && c.installed_at.is_some() {
+            return Err(AttemptError::Skip(
+                "the eSIM was installed meanwhile".into(),
+            ));
+        }
         let user_id = self.user_id(c).await?;
         resolved.user_id = Some(user_id.clone());
 
@@ -143,7 +148,7 @@ impl Attempt<'_> {
                 &lpa,
                 &creds,
                 install_link.as_deref(),
-                DeliveryKind::Activation,
+                c.kind,
             )
             .map_err(|e| {
                 tracing::error!(error = %e, "composing the email failed");

@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 use crate::{
     config::{
         DEFAULT_TRIGGER_EVENTS, DatabaseSettings, EmailSettings, Env, GigsSettings, HttpSettings,
-        Settings, SmtpUrl, WorkerSettings,
+        LifecycleSettings, Settings, SmtpUrl, WorkerSettings,
     },
     domain::{ProjectId, random_base62},
     startup::{Application, RunOptions},
@@ -119,6 +119,11 @@ fn demo_settings(
         worker: WorkerSettings {
             poll_interval: Duration::from_millis(200),
             ..WorkerSettings::default()
+        },
+        // The sandbox lists no subscriptions: nothing to reconcile.
+        lifecycle: LifecycleSettings {
+            reconcile_interval: None,
+            ..LifecycleSettings::default()
         },
     })
 }

@@ -9,7 +9,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, de::DeserializeOwned};
 use url::Url;
 
-use super::{GigsError, SimCredentials, Subscription, User};
+use super::{GigsError, ListPage, SimCredentials, Subscription, User};
 use crate::{
     config::GigsSettings,
     domain::{ProjectId, SimId, SubscriptionId, UserId},
@@ -64,6 +64,20 @@ impl GigsClient {
     pub async fn subscription(&self, sub: &SubscriptionId) -> Result<Subscription, GigsError> {
         self.get("subscription", &format!("subscriptions/{sub}"))
             .await
+    }
+
+    /// One page of the project's subscriptions, after the cursor `after`.
+    pub async fn subscriptions_page(
+        &self,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<ListPage, GigsError> {
+        let mut path = format!("subscriptions?limit={limit}");
+        if let Some(after) = after {
+            path.push_str("&after=");
+            path.extend(url::form_urlencoded::byte_serialize(after.as_bytes()));
+        }
+        self.get("subscriptions", &path).await
     }
 
     pub async fn sim_credentials(&self, sim: &SimId) -> Result<SimCredentials, GigsError> {

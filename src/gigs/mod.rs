@@ -5,4 +5,4 @@ mod types;
 
 pub use client::GigsClient;
 pub use error::GigsError;
-pub use types::{SimCredentials, Subscription, User};
+pub use types::{ListPage, SimCredentials, Subscription, User};

@@ -33,6 +33,17 @@ impl Subscription {
     }
 }
 
+/// One page of a Gigs list: `{"object":"list","items":[…],"moreItemsAfter":…}`. Items
+/// stay JSON: a list is read leniently, one odd item never spoils the page.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListPage {
+    #[serde(default)]
+    pub items: Vec<Value>,
+    #[serde(default)]
+    pub more_items_after: Option<String>,
+}
+
 /// What installs the eSIM. Every field is secret; `Debug` shows only which are present.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]

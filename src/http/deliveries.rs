@@ -69,6 +69,9 @@ pub struct ListParams {
     status: Option<String>,
     /// Gigs event id, `evt_…`.
     event: Option<String>,
+    /// `true`: only deliveries whose SIM's eSIM is installed; `false`: not installed.
+    #[param(value_type = Option<bool>)]
+    installed: Option<String>,
     /// Page size, 1 to 200; default 20.
     #[param(value_type = Option<i64>, minimum = 1, maximum = 200)]
     limit: Option<String>,
@@ -132,6 +135,16 @@ pub async fn list_deliveries(
                 .map_err(|_| ApiError::BadRequest(format!("status {s:?} is not a delivery status")))
         })
         .transpose()?;
+    let installed = match params.installed.as_deref() {
+        None => None,
+        Some("true") => Some(true),
+        Some("false") => Some(false),
+        Some(_) => {
+            return Err(ApiError::BadRequest(
+                "installed must be true or false".into(),
+            ));
+        }
+    };
     let before_seq = match params.after.as_deref() {
         None => None,
         Some(after) => {
@@ -150,6 +163,7 @@ pub async fn list_deliveries(
         email: params.email,
         status,
         event: params.event,
+        installed,
         before_seq,
     };
     let mut rows = store::list(&pool, &filter, limit).await?;

@@ -3,7 +3,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::{
-    domain::{DeliveryId, DeliveryStatus, SimId, SubscriptionId, UserId},
+    domain::{DeliveryId, DeliveryKind, DeliveryStatus, SimId, SubscriptionId, UserId},
     store::{DeliveryRow, HistoryRow},
 };
 
@@ -59,6 +59,13 @@ pub struct DeliveryView {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub delivered_at: Option<DateTime<Utc>>,
+    /// `activation` (the automatic first email), `resend` or `reminder`.
+    pub kind: DeliveryKind,
+    /// The delivery a reminder follows up.
+    #[schema(value_type = Option<String>)]
+    pub reminder_of: Option<DeliveryId>,
+    /// When the SIM's eSIM was installed, as Gigs reported it; null until then.
+    pub installed_at: Option<DateTime<Utc>>,
     /// Every step, oldest first; only on `GET /deliveries/{id}` and resend answers.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub history: Option<Vec<HistoryEntry>>,
@@ -101,6 +108,9 @@ impl DeliveryView {
             created_at: row.created_at,
             updated_at: row.updated_at,
             delivered_at: row.delivered_at,
+            kind: row.kind,
+            reminder_of: row.reminder_of,
+            installed_at: row.installed_at,
             history: history.map(|h| h.into_iter().map(HistoryEntry::from).collect()),
         }
     }

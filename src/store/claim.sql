@@ -23,7 +23,7 @@ WITH expired AS (
         updated_at = now()
     FROM due WHERE d.id = due.id
     RETURNING d.id, d.lease_token, d.attempts, d.project, d.sim_id,
-        d.subscription_id, d.user_id, due.reclaimed
+        d.subscription_id, d.user_id, d.kind, d.installed_at, due.reclaimed
 ), hist AS (
     INSERT INTO delivery_history (delivery_id, status, detail)
     SELECT id, 'processing',
@@ -34,5 +34,5 @@ WITH expired AS (
 SELECT id AS "id!: DeliveryId", lease_token AS "lease_token!", attempts AS "attempts!",
     project AS "project!", sim_id AS "sim_id: SimId",
     subscription_id AS "subscription_id: SubscriptionId", user_id AS "user_id: UserId",
-    reclaimed AS "reclaimed!"
+    kind AS "kind!: DeliveryKind", installed_at, reclaimed AS "reclaimed!"
 FROM claimed

@@ -1,10 +1,10 @@
 //! Reading deliveries for the status API, and creating the ones no event creates.
 use std::time::Duration;
 
-use sqlx::{PgPool, Postgres, QueryBuilder};
+use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 
 use super::{DeliveryRow, NOTIFY_CHANNEL, history, install_links};
-use crate::domain::{DeliveryId, DeliveryStatus, SimId, SubscriptionId, UserId};
+use crate::domain::{DeliveryId, DeliveryKind, DeliveryStatus, SimId, SubscriptionId, UserId};
 
 pub async fn get(pool: &PgPool, id: &DeliveryId) -> sqlx::Result<Option<DeliveryRow>> {
     sqlx::query_file_as!(DeliveryRow, "src/store/delivery_by_id.sql", id as _)
@@ -27,6 +27,8 @@ pub struct ListFilter {
     pub email: Option<String>,
     pub status: Option<DeliveryStatus>,
     pub event: Option<String>,
+    /// Only deliveries whose SIM is (or is not) installed.
+    pub installed: Option<bool>,
     /// Only deliveries older than this `seq` (the cursor's).
     pub before_seq: Option<i64>,
 }
@@ -38,7 +40,8 @@ pub async fn list(pool: &PgPool, f: &ListFilter, limit: i64) -> sqlx::Result<Vec
     let mut q: QueryBuilder<Postgres> = QueryBuilder::new(
         "SELECT seq, id, status, reason, event_id, event_type, project, sim_id,
             subscription_id, user_id, recipient, automatic, resend_of, attempts,
-            next_attempt_at, message_id, created_at, updated_at, delivered_at
+            next_attempt_at, message_id, created_at, updated_at, delivered_at, kind,
+            reminder_of, installed_at
          FROM deliveries WHERE true",
     );
     let equals = [
@@ -61,11 +64,67 @@ pub async fn list(pool: &PgPool, f: &ListFilter, limit: i64) -> sqlx::Result<Vec
     if let Some(status) = f.status {
         q.push(" AND status = ").push_bind(status);
     }
+    match f.installed {
+        Some(true) => {
+            q.push(" AND installed_at IS NOT NULL");
+        }
+        Some(false) => {
+            q.push(" AND installed_at IS NULL");
+        }
+        None => {}
+    }
     if let Some(seq) = f.before_seq {
         q.push(" AND seq < ").push_bind(seq);
     }
     q.push(" ORDER BY seq DESC LIMIT ").push_bind(limit + 1);
     q.build_query_as().fetch_all(pool).await
+}
+
+/// A delivery no webhook's batch creates: a resend, a reminder, a reconciled SIM.
+#[derive(Debug)]
+pub struct NewDelivery<'a> {
+    pub kind: DeliveryKind,
+    pub event_id: &'a str,
+    pub event_type: &'a str,
+    pub project: &'a str,
+    pub sim: Option<&'a SimId>,
+    pub subscription: Option<&'a SubscriptionId>,
+    pub user: Option<&'a UserId>,
+    pub recipient: Option<&'a str>,
+    /// The SIM's one automatic delivery: refused if it has one already.
+    pub automatic: bool,
+    pub resend_of: Option<&'a DeliveryId>,
+    pub reminder_of: Option<&'a DeliveryId>,
+    pub first_line: &'a str,
+}
+
+/// Inserts a pending delivery and announces it; `None` when a unique index refused it
+/// (the SIM's automatic delivery, or this event's reminder, exists already).
+pub async fn insert(
+    conn: &mut PgConnection,
+    d: &NewDelivery<'_>,
+) -> sqlx::Result<Option<DeliveryId>> {
+    let id = DeliveryId::generate();
+    let row = sqlx::query_file!(
+        "src/store/insert_delivery.sql",
+        &id as _,
+        d.kind as _,
+        d.event_id,
+        d.event_type,
+        d.project,
+        d.sim as Option<&SimId>,
+        d.subscription as Option<&SubscriptionId>,
+        d.user as Option<&UserId>,
+        d.recipient,
+        d.automatic,
+        d.resend_of as Option<&DeliveryId>,
+        d.reminder_of as Option<&DeliveryId>,
+        d.first_line,
+        NOTIFY_CHANNEL,
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(row.map(|r| r.id))
 }
 
 /// The `sim.type` (`eSIM`, `pSIM`) the event that created a delivery named, if any.
@@ -116,25 +175,24 @@ pub async fn resend(
             });
         }
     }
-    let id = DeliveryId::generate();
     let first_line = format!("resend of {}", original.id);
-    sqlx::query_file!(
-        "src/store/insert_delivery.sql",
-        &id as _,
-        original.event_id,
-        original.event_type,
-        original.project,
-        original.sim_id.as_ref() as Option<&SimId>,
-        original.subscription_id.as_ref() as Option<&SubscriptionId>,
-        original.user_id.as_ref() as Option<&UserId>,
-        original.recipient,
-        false,
-        &original.id as _,
-        first_line,
-        NOTIFY_CHANNEL,
-    )
-    .fetch_one(&mut *tx)
-    .await?;
+    let new = NewDelivery {
+        kind: DeliveryKind::Resend,
+        event_id: &original.event_id,
+        event_type: &original.event_type,
+        project: &original.project,
+        sim: original.sim_id.as_ref(),
+        subscription: original.subscription_id.as_ref(),
+        user: original.user_id.as_ref(),
+        recipient: original.recipient.as_deref(),
+        automatic: false,
+        resend_of: Some(&original.id),
+        reminder_of: None,
+        first_line: &first_line,
+    };
+    let id = insert(&mut tx, &new)
+        .await?
+        .ok_or(sqlx::Error::RowNotFound)?;
     if let Some(sim) = &original.sim_id {
         install_links::revoke_for_sim(&mut tx, &original.project, sim).await?;
     }

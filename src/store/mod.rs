@@ -3,7 +3,10 @@ pub mod deliveries;
 pub mod events;
 pub mod history;
 pub mod install_links;
+pub mod installs;
+pub mod locks;
 pub mod queue;
+pub mod reminders;
 mod rows;
 pub mod stats;
 

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
 use super::Claimed;
-use crate::domain::{DeliveryId, DeliveryStatus, SimId, SubscriptionId, UserId};
+use crate::domain::{DeliveryId, DeliveryKind, DeliveryStatus, SimId, SubscriptionId, UserId};
 
 /// Claims up to `limit` due deliveries, and those whose lease ran out, in one statement.
 pub async fn claim(pool: &PgPool, limit: i64, lease: Duration) -> sqlx::Result<Vec<Claimed>> {

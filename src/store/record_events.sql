@@ -28,9 +28,11 @@ ev AS (
 -- the event's delivery_id then fails the foreign key: the caller retries one by one.
 dl AS (
     INSERT INTO deliveries (id, status, reason, event_id, event_type, project, sim_id,
-        subscription_id, user_id, recipient, automatic, next_attempt_at)
+        subscription_id, user_id, recipient, automatic, next_attempt_at, installed_at)
     SELECT p.d_id, p.d_status, p.d_reason, p.event_id, p.event_type, p.d_project, p.sim,
-        p.sub, p.usr, p.rcpt, true, CASE WHEN p.d_status = 'pending' THEN now() END
+        p.sub, p.usr, p.rcpt, true, CASE WHEN p.d_status = 'pending' THEN now() END,
+        (SELECT si.installed_at FROM sim_installs si
+         WHERE si.project = p.d_project AND si.sim_id = p.sim)
     FROM plan p JOIN ev USING (webhook_id)
     WHERE p.d_id IS NOT NULL
       AND NOT EXISTS (SELECT 1 FROM known k WHERE k.webhook_id = p.webhook_id)

@@ -1,7 +1,7 @@
 //! Rows as the statements return them, typed: ids and statuses never travel as text.
 use chrono::{DateTime, Utc};
 
-use crate::domain::{DeliveryId, DeliveryStatus, SimId, SubscriptionId, UserId};
+use crate::domain::{DeliveryId, DeliveryKind, DeliveryStatus, SimId, SubscriptionId, UserId};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct DeliveryRow {
@@ -24,6 +24,10 @@ pub struct DeliveryRow {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub delivered_at: Option<DateTime<Utc>>,
+    pub kind: DeliveryKind,
+    pub reminder_of: Option<DeliveryId>,
+    /// When the SIM's eSIM was installed, as far as Gigs told us.
+    pub installed_at: Option<DateTime<Utc>>,
 }
 
 /// One step of a delivery: its status then, and what happened.
@@ -44,6 +48,8 @@ pub struct Claimed {
     pub sim_id: Option<SimId>,
     pub subscription_id: Option<SubscriptionId>,
     pub user_id: Option<UserId>,
+    pub kind: DeliveryKind,
+    pub installed_at: Option<DateTime<Utc>>,
     /// The previous holder's lease ran out: its worker died or stalled.
     pub reclaimed: bool,
 }

@@ -11,6 +11,8 @@ pub struct QueueStats {
     pub oldest_due_age_s: f64,
     /// Unfinished deliveries by state.
     pub open: Vec<(DeliveryStatus, i64)>,
+    /// Seconds since the newest verified webhook, if any arrived.
+    pub last_webhook_age_s: Option<f64>,
 }
 
 pub async fn queue(pool: &PgPool) -> sqlx::Result<QueueStats> {
@@ -27,7 +29,13 @@ pub async fn queue(pool: &PgPool) -> sqlx::Result<QueueStats> {
     )
     .fetch_all(pool)
     .await?;
+    let last_webhook_age_s = sqlx::query_scalar!(
+        "SELECT extract(epoch FROM now() - max(received_at))::float8 FROM webhook_events"
+    )
+    .fetch_one(pool)
+    .await?;
     Ok(QueueStats {
+        last_webhook_age_s,
         due: due.due,
         oldest_due_age_s: due.age.unwrap_or(0.0).max(0.0),
         open: open.into_iter().map(|r| (r.status, r.n)).collect(),

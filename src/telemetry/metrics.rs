@@ -10,6 +10,7 @@ use prometheus_client::{
     registry::Registry,
 };
 
+use super::lifecycle::LifecycleMetrics;
 use crate::{domain::DeliveryStatus, store::stats::QueueStats};
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -70,6 +71,7 @@ pub struct Metrics {
     queue_depth: Gauge<i64, AtomicI64>,
     oldest_due_age: FloatGauge,
     in_state: Family<StatusLabels, Gauge<i64, AtomicI64>>,
+    pub lifecycle: LifecycleMetrics,
 }
 
 impl Default for Metrics {
@@ -135,8 +137,10 @@ impl Metrics {
             "Deliveries not yet final, by status (whole database)",
             in_state.clone(),
         );
+        let lifecycle = LifecycleMetrics::register(&mut registry);
         Self {
             registry,
+            lifecycle,
             webhooks,
             deliveries,
             attempt_duration,
@@ -189,6 +193,9 @@ impl Metrics {
     /// Renders every metric, with the queue gauges from `queue` when PostgreSQL answered.
     pub fn render(&self, queue: Option<&QueueStats>) -> String {
         if let Some(q) = queue {
+            if let Some(age) = q.last_webhook_age_s {
+                self.lifecycle.set_last_webhook_age(age);
+            }
             self.queue_depth.set(q.due);
             self.oldest_due_age.set(q.oldest_due_age_s);
             for status in [

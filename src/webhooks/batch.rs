@@ -6,10 +6,13 @@ use sqlx::PgPool;
 use tokio::sync::{Mutex, mpsc, oneshot};
 
 use super::{
-    GigsEvent,
+    GigsEvent, follow_up,
     plan::{self, IngestPolicy, SAME_SIM_NOTE},
 };
-use crate::store::events::{self, IngestOutcome, NewEvent};
+use crate::{
+    store::events::{self, IngestOutcome, NewEvent},
+    telemetry::Metrics,
+};
 
 /// Enough to amortise a commit; small enough that one statement stays quick.
 const MAX_BATCH: usize = 256;
@@ -29,11 +32,13 @@ struct Job {
 pub struct Ingestor {
     jobs: mpsc::Sender<Job>,
     policy: Arc<IngestPolicy>,
+    pool: PgPool,
+    metrics: Arc<Metrics>,
 }
 
 impl Ingestor {
     /// Spawns the batchers on the current tokio runtime.
-    pub fn start(pool: PgPool, policy: IngestPolicy) -> Self {
+    pub fn start(pool: PgPool, policy: IngestPolicy, metrics: Arc<Metrics>) -> Self {
         let (jobs, rx) = mpsc::channel::<Job>(MAX_BATCH * BATCHERS * 4);
         let rx = Arc::new(Mutex::new(rx));
         for _ in 0..BATCHERS {
@@ -49,6 +54,8 @@ impl Ingestor {
         Self {
             jobs,
             policy: Arc::new(policy),
+            pool,
+            metrics,
         }
     }
 
@@ -64,7 +71,12 @@ impl Ingestor {
             .send(Job { row, done })
             .await
             .map_err(|_| sqlx::Error::PoolClosed)?;
-        answer.await.unwrap_or(Err(sqlx::Error::PoolClosed))
+        let mut outcome = answer.await.unwrap_or(Err(sqlx::Error::PoolClosed))?;
+        if let Some(next) = plan::follow_up(&self.policy, event) {
+            let (pool, policy, metrics) = (&self.pool, &self.policy, &self.metrics);
+            follow_up::run(pool, policy, metrics, next, event, &mut outcome).await?;
+        }
+        Ok(outcome)
     }
 }
 

@@ -89,7 +89,8 @@ pub struct Target {
     pub recipient: Option<String>,
 }
 
-fn id_of(v: &Value) -> Option<&str> {
+/// An id given as a string, or as an object with an `id`.
+pub(super) fn id_of(v: &Value) -> Option<&str> {
     match v {
         Value::String(s) => Some(s),
         Value::Object(o) => o.get("id").and_then(Value::as_str),

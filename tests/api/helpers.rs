@@ -4,7 +4,7 @@ use std::{net::TcpListener, sync::Arc, time::Duration};
 use esim_courier::{
     config::{
         DEFAULT_TRIGGER_EVENTS, DatabaseSettings, EmailSettings, GigsSettings, HttpSettings,
-        Settings, SmtpUrl, WorkerSettings,
+        LifecycleSettings, Settings, SmtpUrl, WorkerSettings,
     },
     deliveries::Worker,
     domain::ProjectId,
@@ -31,6 +31,10 @@ pub const ACTIVATED: &str = include_str!("../fixtures/gigs/event.subscription.ac
 pub const CHANGE: &str = include_str!("../fixtures/gigs/event.subscriptionChange.applied.json");
 pub const CREDENTIALS: &str = include_str!("../fixtures/gigs/simCredentials.json");
 pub const USER: &str = include_str!("../fixtures/gigs/user.json");
+pub const CREATED: &str = include_str!("../fixtures/gigs/event.subscription.created.json");
+pub const INSTALLED: &str = include_str!("../fixtures/gigs/event.eSimProfile.installed.json");
+pub const NOT_INSTALLED: &str =
+    include_str!("../fixtures/gigs/event.reminder.subscription.simNotInstalled.json");
 pub const NOT_FOUND: &str = include_str!("../fixtures/gigs/error.notFound.json");
 
 pub const SIM: &str = "sim_0SNlurA049MEWV1BAAmWZULA4lf6";
@@ -167,6 +171,10 @@ pub fn settings(db_url: &str, gigs_url: &str, smtp_port: u16, opts: &Options) ->
             backoff_max: Duration::from_millis(20),
             poll_interval: Duration::from_millis(100),
             shutdown_grace: Duration::from_secs(5),
+        },
+        lifecycle: LifecycleSettings {
+            reconcile_interval: None,
+            ..LifecycleSettings::default()
         },
     }
 }
@@ -393,6 +401,23 @@ impl TestApp {
 }
 
 impl TestApp {
+    /// What `esim-courier reconcile` runs, on this app's database and fake Gigs.
+    pub fn reconciler(&self) -> esim_courier::lifecycle::Reconciler {
+        let settings = settings(
+            &self.db_url,
+            &self.gigs.uri(),
+            self.smtp.port,
+            &Options::default(),
+        );
+        let metrics = Arc::new(esim_courier::telemetry::Metrics::new());
+        esim_courier::lifecycle::Reconciler {
+            gigs: esim_courier::gigs::GigsClient::new(&settings.gigs, metrics.clone()).unwrap(),
+            pool: self.pool.clone(),
+            project: settings.gigs.project,
+            metrics,
+        }
+    }
+
     /// A second process of the service on the same database, Gigs and SMTP sink.
     pub async fn twin(&self) -> TestApp {
         let gigs = MockServer::start().await;

@@ -2,6 +2,7 @@
 //! SMTP server over TCP, and wiremock standing in for the Gigs API.
 mod batches;
 mod cli;
+mod closed_loop;
 mod deliveries;
 mod faults;
 mod helpers;

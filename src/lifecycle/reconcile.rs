@@ -1,0 +1,204 @@
+//! Reconciliation: eSIM subscriptions whose webhook never came get their email anyway.
+use std::{sync::Arc, time::Duration};
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use sqlx::PgPool;
+use tokio_util::sync::CancellationToken;
+
+use crate::{
+    domain::ProjectId,
+    gigs::{GigsClient, GigsError},
+    store::{
+        deliveries::{self, NewDelivery},
+        locks,
+    },
+    telemetry::Metrics,
+    webhooks::{DeliveryPlan, GigsEvent, plan_delivery},
+};
+
+const PAGE: u32 = 100;
+/// A bound on one run, so a misbehaving cursor cannot page forever.
+const MAX_PAGES: u32 = 1_000;
+const LOCK: &str = "reconcile";
+/// What a reconciled delivery shows as its event.
+pub const RECONCILE_EVENT_ID: &str = "reconcile";
+pub const RECONCILE_EVENT_TYPE: &str = "esim-courier.reconcile";
+
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Report {
+    pub checked: u64,
+    pub created: u64,
+    pub pages: u32,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReconcileError {
+    #[error("listing subscriptions failed: {0}")]
+    Gigs(#[from] GigsError),
+    #[error("the database failed: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+pub struct Reconciler {
+    pub gigs: GigsClient,
+    pub pool: PgPool,
+    pub project: ProjectId,
+    pub metrics: Arc<Metrics>,
+}
+
+impl Reconciler {
+    /// Runs unless another process is running it; `None` then.
+    pub async fn run_exclusive(&self, since: Duration) -> Result<Option<Report>, ReconcileError> {
+        let Some(lock) = locks::try_lock(&self.pool, LOCK).await? else {
+            return Ok(None);
+        };
+        let report = self.run(since).await;
+        if let Err(e) = lock.release().await {
+            tracing::warn!(error = %e, "releasing the reconcile lock failed; it goes with its connection");
+        }
+        report.map(Some)
+    }
+
+    /// Pages through the project's subscriptions; each eSIM one created within `since`,
+    /// pending or active, whose SIM has no delivery, gets one.
+    async fn run(&self, since: Duration) -> Result<Report, ReconcileError> {
+        let cutoff = Utc::now() - chrono::Duration::from_std(since).unwrap_or_default();
+        let mut report = Report::default();
+        let mut after: Option<String> = None;
+        while report.pages < MAX_PAGES {
+            let page = self.gigs.subscriptions_page(after.as_deref(), PAGE).await?;
+            report.pages += 1;
+            for item in page.items {
+                report.checked += 1;
+                if self.reconcile_one(item, cutoff).await? {
+                    report.created += 1;
+                }
+            }
+            match page.more_items_after {
+                Some(next) if after.as_deref() != Some(next.as_str()) => after = Some(next),
+                _ => break,
+            }
+        }
+        self.metrics
+            .lifecycle
+            .reconciled(report.checked, report.created);
+        tracing::info!(
+            checked = report.checked,
+            created = report.created,
+            pages = report.pages,
+            "reconciled"
+        );
+        Ok(report)
+    }
+
+    /// True when a delivery was created. Odd items (unknown status, no date) are passed
+    /// over, never an error.
+    async fn reconcile_one(&self, sub: Value, cutoff: DateTime<Utc>) -> sqlx::Result<bool> {
+        let created_at = sub
+            .get("createdAt")
+            .and_then(Value::as_str)
+            .and_then(|t| DateTime::parse_from_rfc3339(t).ok());
+        let in_window = created_at.is_some_and(|t| t >= cutoff);
+        let status = sub.get("status").and_then(Value::as_str);
+        if !in_window || !matches!(status, Some("pending" | "active")) {
+            return Ok(false);
+        }
+        let id = sub
+            .get("id")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        let event = GigsEvent {
+            object: None,
+            id: RECONCILE_EVENT_ID.into(),
+            event_type: RECONCILE_EVENT_TYPE.into(),
+            project: None,
+            data: sub,
+        };
+        let DeliveryPlan::Deliver(target) = plan_delivery(&event) else {
+            return Ok(false);
+        };
+        let first_line = format!(
+            "reconcile: subscription {id} (created {}) had no delivery; queued",
+            created_at.map(|t| t.to_rfc3339()).unwrap_or_default()
+        );
+        let mut conn = self.pool.acquire().await?;
+        let created = deliveries::insert(
+            &mut conn,
+            &NewDelivery {
+                kind: crate::domain::DeliveryKind::Activation,
+                event_id: RECONCILE_EVENT_ID,
+                event_type: RECONCILE_EVENT_TYPE,
+                project: self.project.as_str(),
+                sim: target.sim.as_ref(),
+                subscription: target.subscription.as_ref(),
+                user: target.user.as_ref(),
+                recipient: target.recipient.as_deref(),
+                // The SIM's one automatic delivery: refused if it has one already.
+                automatic: true,
+                resend_of: None,
+                reminder_of: None,
+                first_line: &first_line,
+            },
+        )
+        .await?;
+        if let Some(delivery) = &created {
+            tracing::info!(subscription = id, delivery.id = %delivery, "reconcile queued a delivery");
+        }
+        Ok(created.is_some())
+    }
+
+    /// Every `interval` until cancelled, the first run at once.
+    pub async fn every(
+        self: Arc<Self>,
+        interval: Duration,
+        since: Duration,
+        cancel: CancellationToken,
+    ) {
+        loop {
+            match self.run_exclusive(since).await {
+                Ok(Some(_)) => {}
+                Ok(None) => tracing::debug!("another process is reconciling"),
+                Err(e) => tracing::warn!(error = %e, "reconciliation failed; next run as planned"),
+            }
+            tokio::select! {
+                _ = cancel.cancelled() => return,
+                _ = tokio::time::sleep(interval) => {}
+            }
+        }
+    }
+}
+
+/// `48h`, `90m`, `2d`, `3600s` (or plain seconds).
+pub fn parse_since(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let (number, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("{s:?} is not a duration like 48h, 90m or 2d"))?;
+    let secs = match unit {
+        "" | "s" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        "d" => n * 86_400,
+        _ => return Err(format!("{s:?} is not a duration like 48h, 90m or 2d")),
+    };
+    Ok(Duration::from_secs(secs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_as_operators_write_them() {
+        assert_eq!(parse_since("48h"), Ok(Duration::from_secs(172_800)));
+        assert_eq!(parse_since("90m"), Ok(Duration::from_secs(5_400)));
+        assert_eq!(parse_since("2d"), Ok(Duration::from_secs(172_800)));
+        assert_eq!(parse_since("30"), Ok(Duration::from_secs(30)));
+        for bad in ["", "h", "4w", "-1h", "1.5h"] {
+            assert!(parse_since(bad).is_err(), "{bad}");
+        }
+    }
+}
