@@ -1,4 +1,5 @@
 //! esim-courier: verified Gigs webhooks in, eSIM credential emails out.
+pub mod bounces;
 pub mod cli;
 pub mod config;
 pub mod deliveries;
@@ -9,6 +10,7 @@ pub mod gigs;
 pub mod http;
 pub mod install;
 pub mod lifecycle;
+pub mod operations;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

@@ -7,20 +7,24 @@ use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 
 use crate::{
+    bounces::sns::SnsVerifier,
     config::{
-        DatabaseSettings, EmailSettings, GigsSettings, LifecycleSettings, Settings, WorkerSettings,
+        DatabaseSettings, EmailSettings, GigsSettings, LifecycleSettings, OperationsSettings,
+        Settings, WorkerSettings,
     },
     deliveries::Worker,
     gigs::GigsClient,
-    http::{self, BodyTimeout, ResendLimit, StatusTokens},
+    http::{self, BodyTimeout, BounceProviders, ResendLimit, StatusTokens},
     install::InstallPages,
     lifecycle::{Reconciler, Report},
+    operations,
     store::{self, reminders::ReminderLimits},
     telemetry::Metrics,
     webhooks::{IngestPolicy, Ingestor, WebhookVerifier},
 };
 
 pub struct Application {
+    operations: OperationsSettings,
     port: u16,
     server: actix_web::dev::Server,
     pool: PgPool,
@@ -107,9 +111,11 @@ impl Application {
             metrics: metrics.clone(),
             resend_limit: ResendLimit(settings.http.resend_min_interval),
             body_timeout: BodyTimeout(settings.http.body_timeout),
+            bounces: bounce_providers(&settings)?,
         };
         let server = http::server(state, listener)?;
         Ok(Self {
+            operations: settings.operations.clone(),
             port,
             server,
             pool,
@@ -145,6 +151,7 @@ impl Application {
             let cancel = self.cancel.clone();
             tokio::spawn(async move { w.run(cancel).await })
         });
+        operations::spawn(&self.pool, &self.operations, &self.metrics, &self.cancel)?;
         if let Some((reconciler, every)) = self.reconcile {
             let cancel = self.cancel.clone();
             tokio::spawn(reconciler.every(every, RECONCILE_WINDOW, cancel));
@@ -171,6 +178,7 @@ pub struct WorkerParts {
     pub email: EmailSettings,
     pub worker: WorkerSettings,
     pub lifecycle: LifecycleSettings,
+    pub operations: OperationsSettings,
 }
 
 /// The parts `esim-courier worker` runs: no HTTP, the same worker, reconciliation and
@@ -189,6 +197,7 @@ pub async fn run_worker(parts: WorkerParts, cancel: CancellationToken) -> anyhow
         };
         tokio::spawn(Arc::new(reconciler).every(every, RECONCILE_WINDOW, cancel.clone()));
     }
+    operations::spawn(&pool, &parts.operations, &metrics, &cancel)?;
     let worker = Worker::from_parts(gigs, &parts.email, &parts.worker, pool, metrics)?;
     tracing::info!("esim-courier worker running");
     Arc::new(worker).run(cancel).await;
@@ -211,6 +220,22 @@ pub async fn reconcile_once(
         metrics,
     };
     Ok(reconciler.run_exclusive(since).await?)
+}
+
+/// The bounce routes of the providers that are configured.
+fn bounce_providers(settings: &Settings) -> anyhow::Result<BounceProviders> {
+    let b = &settings.bounces;
+    let ses = (!b.sns_topic_arns.is_empty())
+        .then(|| SnsVerifier::new(b.sns_topic_arns.clone(), b.sns_cert_prefixes.clone()))
+        .transpose()?;
+    let resend = (!b.secrets.is_empty())
+        .then(|| WebhookVerifier::new(b.secrets.clone(), settings.http.webhook_tolerance));
+    Ok(BounceProviders {
+        ses,
+        postmark: b.basic_auth.clone(),
+        resend,
+        alerts: settings.operations.alert_url.is_some(),
+    })
 }
 
 /// Cancels `cancel` on SIGINT or SIGTERM: `serve` and `worker` stop by this one path.

@@ -10,7 +10,7 @@ use tokio_util::sync::CancellationToken;
 use crate::{
     config::{
         ConfigError, DatabaseSettings, EmailSettings, Env, GigsSettings, LifecycleSettings,
-        LogFormat, Settings, WorkerSettings,
+        LogFormat, OperationsSettings, Settings, WorkerSettings,
     },
     demo, lifecycle,
     startup::{self, Application, RunOptions, WorkerParts},
@@ -201,6 +201,7 @@ async fn run_worker(env: &Env) -> Result<(), Failure> {
         email: EmailSettings::from_env(env)?,
         worker: WorkerSettings::from_env(env)?,
         lifecycle: LifecycleSettings::from_env(env)?,
+        operations: OperationsSettings::from_env(env)?,
     };
     telemetry::init(LogFormat::from_env(env)?);
     let cancel = CancellationToken::new();

@@ -1,6 +1,7 @@
 //! Settings read from the environment, each checked once at start.
 mod env;
 mod lifecycle;
+mod operations;
 mod smtp;
 
 use std::{str::FromStr, time::Duration};
@@ -8,6 +9,7 @@ use std::{str::FromStr, time::Duration};
 pub use env::Env;
 use env::malformed;
 pub use lifecycle::LifecycleSettings;
+pub use operations::{BounceSettings, OperationsSettings};
 pub use smtp::{SmtpServer, SmtpTls, SmtpUrl};
 
 use lettre::message::Mailbox;
@@ -258,6 +260,8 @@ pub struct WorkerSettings {
     /// At shutdown, how long in-flight deliveries may finish before their leases are
     /// handed back.
     pub shutdown_grace: Duration,
+    /// `ALERT_WEBHOOK_URL` is set: a delivery that ends `failed` queues an alert.
+    pub alert_on_failure: bool,
 }
 
 impl WorkerSettings {
@@ -279,6 +283,7 @@ impl WorkerSettings {
             max_attempts,
             lease: Duration::from_secs(lease),
             shutdown_grace: Duration::from_secs(env.parsed("SHUTDOWN_GRACE_SECS", 20)?),
+            alert_on_failure: env.get("ALERT_WEBHOOK_URL").is_some(),
             ..Self::default()
         })
     }
@@ -294,6 +299,7 @@ impl Default for WorkerSettings {
             backoff_max: Duration::from_secs(3600),
             poll_interval: Duration::from_secs(1),
             shutdown_grace: Duration::from_secs(20),
+            alert_on_failure: false,
         }
     }
 }
@@ -317,7 +323,7 @@ impl LogFormat {
     }
 }
 
-fn parse_http_url(var: &'static str, v: &str) -> Result<Url, ConfigError> {
+pub(crate) fn parse_http_url(var: &'static str, v: &str) -> Result<Url, ConfigError> {
     let url = Url::parse(v).map_err(|e| malformed(var, e))?;
     if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
         return Err(malformed(var, "expected an http(s) URL"));
@@ -334,6 +340,8 @@ pub struct Settings {
     pub email: EmailSettings,
     pub worker: WorkerSettings,
     pub lifecycle: LifecycleSettings,
+    pub bounces: BounceSettings,
+    pub operations: OperationsSettings,
 }
 
 impl Settings {
@@ -345,6 +353,8 @@ impl Settings {
             email: EmailSettings::from_env(env)?,
             worker: WorkerSettings::from_env(env)?,
             lifecycle: LifecycleSettings::from_env(env)?,
+            bounces: BounceSettings::from_env(env)?,
+            operations: OperationsSettings::from_env(env)?,
         })
     }
 }

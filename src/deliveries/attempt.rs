@@ -7,7 +7,7 @@ use crate::{
     email::{EmailComposer, Recipient, SendError},
     gigs::{GigsClient, GigsError},
     install::InstallLinks,
-    store::Claimed,
+    store::{Claimed, suppressions},
 };
 
 /// Why an attempt did not send; reasons never carry credentials.
@@ -63,6 +63,7 @@ pub struct Prepared {
 }
 
 pub struct Attempt<'a> {
+    pub pool: &'a sqlx::PgPool,
     pub gigs: &'a GigsClient,
     pub composer: &'a EmailComposer,
     pub links: Option<&'a InstallLinks>,
@@ -94,6 +95,20 @@ impl Attempt<'_> {
             .filter(|e| !e.is_empty())
             .ok_or_else(|| AttemptError::Permanent("the Gigs user has no email address".into()))?;
         resolved.recipient = Some(email.to_owned());
+        let suppressed =
+            suppressions::find(self.pool, email)
+                .await
+                .map_err(|e| AttemptError::Transient {
+                    reason: format!("the suppression list could not be read: {e}"),
+                    retry_after: None,
+                })?;
+        if let Some(s) = suppressed {
+            return Err(AttemptError::Skip(format!(
+                "the address is suppressed since {}: {}",
+                s.created_at.format("%Y-%m-%d"),
+                s.reason
+            )));
+        }
         let address: Address = email.parse().map_err(|_| {
             AttemptError::Permanent("the Gigs user's email address is not valid".into())
         })?;

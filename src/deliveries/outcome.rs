@@ -14,8 +14,10 @@ use super::{
     decide::{Decision, Outcome, Sent},
 };
 use crate::{
+    domain::DeliveryId,
     store::{
         self, Claimed, Fault,
+        alerts::{self, AlertKind},
         queue::{self, Finish},
     },
     telemetry::Metrics,
@@ -29,6 +31,7 @@ pub(super) async fn record(
     decision: &Decision,
     resolved: &Resolved,
     started: Instant,
+    alert_on_failure: bool,
 ) {
     let outcome = &decision.outcome;
     let status = outcome.status();
@@ -55,7 +58,12 @@ pub(super) async fn record(
     let mut failures = 0u32;
     loop {
         match queue::finish(pool, claimed, &finish).await {
-            Ok(true) => break,
+            Ok(true) => {
+                if alert_on_failure && let Outcome::Failed { reason } = outcome {
+                    alert_failed(pool, &claimed.id, reason).await;
+                }
+                break;
+            }
             Ok(false) => {
                 tracing::warn!("the lease ran out before the outcome was recorded");
                 break;
@@ -76,6 +84,20 @@ pub(super) async fn record(
     }
     if failures > 0 {
         tracing::info!(failures, "outcome recorded once the database answered");
+    }
+}
+
+/// Queues the failure's alert; an alert never holds a delivery up, so a failure here is
+/// only logged.
+async fn alert_failed(pool: &PgPool, id: &DeliveryId, reason: &str) {
+    let text = format!("eSIM email {id} failed: {reason}");
+    let queued = async {
+        let mut conn = pool.acquire().await?;
+        let key = format!("failed:{id}");
+        alerts::enqueue(&mut conn, AlertKind::Failed, Some(id), &text, &key).await
+    };
+    if let Err(e) = queued.await {
+        tracing::warn!(error = %e, "queuing the failure alert failed");
     }
 }
 

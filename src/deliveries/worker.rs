@@ -226,6 +226,7 @@ impl Worker {
                     &decision,
                     &resolved,
                     started,
+                    self.settings.alert_on_failure,
                 )
                 .await;
             }
@@ -239,6 +240,7 @@ impl Worker {
 
     async fn attempt(&self, c: &Claimed, resolved: &mut Resolved) -> Result<Sent, AttemptError> {
         let attempt = Attempt {
+            pool: &self.pool,
             gigs: &self.gigs,
             composer: &self.composer,
             links: self.links.as_ref(),

@@ -125,6 +125,8 @@ fn demo_settings(
             reconcile_interval: None,
             ..LifecycleSettings::default()
         },
+        bounces: Default::default(),
+        operations: Default::default(),
     })
 }
 

@@ -12,6 +12,8 @@ pub enum DeliveryStatus {
     Delivered,
     Failed,
     Skipped,
+    /// Delivered, then the address bounced for good (or the user complained).
+    Bounced,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -19,13 +21,14 @@ pub enum DeliveryStatus {
 pub struct UnknownStatus(pub String);
 
 impl DeliveryStatus {
-    pub const ALL: [DeliveryStatus; 6] = [
+    pub const ALL: [DeliveryStatus; 7] = [
         Self::Pending,
         Self::Processing,
         Self::Retrying,
         Self::Delivered,
         Self::Failed,
         Self::Skipped,
+        Self::Bounced,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -36,11 +39,15 @@ impl DeliveryStatus {
             Self::Delivered => "delivered",
             Self::Failed => "failed",
             Self::Skipped => "skipped",
+            Self::Bounced => "bounced",
         }
     }
 
     pub fn is_final(self) -> bool {
-        matches!(self, Self::Delivered | Self::Failed | Self::Skipped)
+        matches!(
+            self,
+            Self::Delivered | Self::Failed | Self::Skipped | Self::Bounced
+        )
     }
 }
 

@@ -1,7 +1,10 @@
 //! Builds the MIME message: text and HTML alternatives, the QR code inline by Content-ID.
 use lettre::{
     Message,
-    message::{Attachment, Mailbox, MultiPart, SinglePart, header::ContentType},
+    message::{
+        Attachment, Mailbox, MultiPart, SinglePart,
+        header::{ContentType, Header, HeaderName, HeaderValue},
+    },
 };
 use secrecy::ExposeSecret;
 
@@ -13,6 +16,25 @@ use crate::{
 };
 
 const QR_CID: &str = "esim-qr@esim-courier";
+
+/// `X-PM-Metadata-delivery`: Postmark echoes it in its bounce webhooks, which then name
+/// the delivery they are about. Other servers ignore it.
+#[derive(Clone)]
+struct DeliveryMetadata(String);
+
+impl Header for DeliveryMetadata {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("X-PM-Metadata-delivery")
+    }
+
+    fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(Self(s.to_owned()))
+    }
+
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), self.0.clone())
+    }
+}
 
 /// Who gets the email, as Gigs knows them at send time.
 pub struct Recipient<'a> {
@@ -78,6 +100,7 @@ impl EmailComposer {
         let png = qr_png(lpa.expose())?;
         let message_id = self.message_id(delivery_id);
         let mut builder = Message::builder()
+            .header(DeliveryMetadata(delivery_id.to_owned()))
             .from(self.settings.from.clone())
             .to(to.mailbox.clone())
             .subject(rendered.subject)

@@ -64,7 +64,7 @@ pub struct ListParams {
     user: Option<String>,
     /// Recipient email address (case-insensitive).
     email: Option<String>,
-    /// One of pending, processing, retrying, delivered, failed, skipped.
+    /// One of pending, processing, retrying, delivered, failed, skipped, bounced.
     #[param(value_type = Option<DeliveryStatus>)]
     status: Option<String>,
     /// Gigs event id, `evt_…`.
@@ -199,7 +199,7 @@ pub struct ResendLimit(pub std::time::Duration);
     security(("bearer" = []))
 )]
 pub async fn resend_delivery(
-    _auth: StatusAuth,
+    auth: StatusAuth,
     pool: web::Data<PgPool>,
     limit: web::Data<ResendLimit>,
     path: web::Path<String>,
@@ -217,7 +217,7 @@ pub async fn resend_delivery(
             "the SIM is not an eSIM: there are no credentials to email",
         ));
     }
-    let new_id = match store::resend(&pool, &row, limit.0).await? {
+    let new_id = match store::resend(&pool, &row, limit.0, auth.actor()).await? {
         Resend::Created(id) => id,
         Resend::TooSoon { retry_after_secs } => {
             return Err(ApiError::TooManyRequests {

@@ -1,10 +1,12 @@
 //! The HTTP wing: every route, bearer auth, error mapping, OpenAPI and the JSON views.
 mod auth;
+mod bounces;
 mod deliveries;
 pub mod error;
 mod health;
 mod install;
 mod openapi;
+mod operations;
 pub mod views;
 mod webhooks;
 
@@ -24,6 +26,7 @@ use sqlx::PgPool;
 use tracing_actix_web::TracingLogger;
 
 pub use auth::{StatusAuth, StatusTokens};
+pub use bounces::BounceProviders;
 pub use deliveries::ResendLimit;
 pub use error::{ApiError, error_response};
 pub use openapi::ApiDoc;
@@ -45,6 +48,7 @@ pub struct State {
     pub metrics: Arc<Metrics>,
     pub resend_limit: ResendLimit,
     pub body_timeout: BodyTimeout,
+    pub bounces: BounceProviders,
 }
 
 /// The server on `listener`. It does not watch signals: the caller stops it, together
@@ -58,6 +62,7 @@ pub fn server(state: State, listener: TcpListener) -> anyhow::Result<Server> {
     let metrics = web::Data::from(state.metrics);
     let resend_limit = web::Data::new(state.resend_limit);
     let body_timeout = web::Data::new(state.body_timeout);
+    let bounces = web::Data::new(state.bounces);
     let server = HttpServer::new(move || {
         App::new()
             .wrap(TracingLogger::<RedactedRootSpan>::new())
@@ -69,6 +74,12 @@ pub fn server(state: State, listener: TcpListener) -> anyhow::Result<Server> {
             .app_data(install.clone())
             .app_data(resend_limit.clone())
             .app_data(body_timeout.clone())
+            .app_data(bounces.clone())
+            .app_data(
+                web::JsonConfig::default()
+                    .limit(64 * 1024)
+                    .error_handler(json_error),
+            )
             .app_data(web::QueryConfig::default().error_handler(query_error))
             .app_data(
                 web::PathConfig::default()
@@ -79,6 +90,16 @@ pub fn server(state: State, listener: TcpListener) -> anyhow::Result<Server> {
                     .route(web::post().to(webhooks::receive_webhook))
                     .default_service(not_allowed("POST")),
             )
+            .service(
+                web::resource("/webhooks/bounces/{provider}")
+                    .route(web::post().to(bounces::receive_bounces))
+                    .default_service(not_allowed("POST")),
+            )
+            .service(
+                web::resource("/deliveries/retry")
+                    .route(web::post().to(operations::retry_deliveries))
+                    .default_service(not_allowed("POST")),
+            )
             .service(readable("/deliveries", deliveries::list_deliveries))
             .service(readable("/deliveries/{id}", deliveries::get_delivery))
             .service(
@@ -87,6 +108,17 @@ pub fn server(state: State, listener: TcpListener) -> anyhow::Result<Server> {
                     .default_service(not_allowed("POST")),
             )
             .service(readable("/install/{token}", install::open_install_link))
+            .service(readable("/suppressions", operations::list_suppressions))
+            .service(
+                web::resource("/suppressions/{email}")
+                    .route(web::delete().to(operations::delete_suppression))
+                    .default_service(not_allowed("DELETE")),
+            )
+            .service(
+                web::resource("/erasures")
+                    .route(web::post().to(operations::erase_user))
+                    .default_service(not_allowed("POST")),
+            )
             .service(readable("/healthz", health::healthz))
             .service(readable("/readyz", health::readyz))
             .service(readable("/metrics", health::metrics))
@@ -129,6 +161,13 @@ fn not_allowed(allow: &'static str) -> Route {
             .insert(header::ALLOW, HeaderValue::from_static(allow));
         response
     })
+}
+
+fn json_error(
+    e: actix_web::error::JsonPayloadError,
+    _: &actix_web::HttpRequest,
+) -> actix_web::Error {
+    ApiError::BadRequest(format!("invalid JSON body: {e}")).into()
 }
 
 fn query_error(e: QueryPayloadError, _: &actix_web::HttpRequest) -> actix_web::Error {

@@ -5,7 +5,7 @@ use utoipa::{
     openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
 };
 
-use super::{deliveries, health, install, webhooks};
+use super::{bounces, deliveries, health, install, operations, webhooks};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -18,6 +18,11 @@ use super::{deliveries, health, install, webhooks};
         deliveries::list_deliveries,
         deliveries::get_delivery,
         deliveries::resend_delivery,
+        operations::retry_deliveries,
+        bounces::receive_bounces,
+        operations::list_suppressions,
+        operations::delete_suppression,
+        operations::erase_user,
         install::open_install_link,
         health::healthz,
         health::readyz,
@@ -26,10 +31,10 @@ use super::{deliveries, health, install, webhooks};
     ),
     modifiers(&BearerAuth),
     tags(
-        (name = "webhooks", description = "Events from Gigs"),
+        (name = "webhooks", description = "Events from Gigs, bounces from mail providers"),
         (name = "deliveries", description = "Delivery status, for operators"),
         (name = "install", description = "The device-aware link in emails"),
-        (name = "operations", description = "Probes, metrics, this description"),
+        (name = "operations", description = "Suppressions, erasure, probes, metrics, this description"),
     )
 )]
 pub struct ApiDoc;

@@ -101,7 +101,11 @@ impl ResponseError for WebhookError {
     }
 }
 
-async fn read_body(req: &HttpRequest, mut payload: web::Payload) -> Result<Vec<u8>, WebhookError> {
+/// Reads a body up to 1 MiB, growing the buffer as bytes arrive.
+pub(super) async fn read_body(
+    req: &HttpRequest,
+    mut payload: web::Payload,
+) -> Result<Vec<u8>, WebhookError> {
     let declared = req
         .headers()
         .get(actix_web::http::header::CONTENT_LENGTH)

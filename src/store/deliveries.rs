@@ -1,6 +1,8 @@
 //! Reading deliveries for the status API, and creating the ones no event creates.
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
+
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 
 use super::{DeliveryRow, NOTIFY_CHANNEL, history, install_links};
@@ -80,6 +82,35 @@ pub async fn list(pool: &PgPool, f: &ListFilter, limit: i64) -> sqlx::Result<Vec
     q.build_query_as().fetch_all(pool).await
 }
 
+/// Failed or bounced deliveries of a time window that have no resend yet, oldest first.
+pub async fn retry_candidates(
+    pool: &PgPool,
+    status: DeliveryStatus,
+    since: DateTime<Utc>,
+    until: DateTime<Utc>,
+    cap: i64,
+) -> sqlx::Result<Vec<DeliveryRow>> {
+    sqlx::query_as!(
+        DeliveryRow,
+        r#"SELECT seq, id AS "id: DeliveryId", status AS "status: DeliveryStatus", reason,
+            event_id, event_type, project, sim_id AS "sim_id: SimId",
+            subscription_id AS "subscription_id: SubscriptionId", user_id AS "user_id: UserId",
+            recipient, automatic, resend_of AS "resend_of: DeliveryId", attempts,
+            next_attempt_at, message_id, created_at, updated_at, delivered_at,
+            kind AS "kind: DeliveryKind", reminder_of AS "reminder_of: DeliveryId", installed_at
+           FROM deliveries d
+           WHERE status = $1 AND updated_at >= $2 AND updated_at < $3 AND sim_id IS NOT NULL
+             AND NOT EXISTS (SELECT 1 FROM deliveries r WHERE r.resend_of = d.id)
+           ORDER BY updated_at LIMIT $4"#,
+        status as _,
+        since,
+        until,
+        cap,
+    )
+    .fetch_all(pool)
+    .await
+}
+
 /// A delivery no webhook's batch creates: a resend, a reminder, a reconciled SIM.
 #[derive(Debug)]
 pub struct NewDelivery<'a> {
@@ -152,6 +183,7 @@ pub async fn resend(
     pool: &PgPool,
     original: &DeliveryRow,
     min_interval: Duration,
+    by: &str,
 ) -> sqlx::Result<Resend> {
     let mut tx = pool.begin().await?;
     if let Some(sim) = &original.sim_id {
@@ -175,7 +207,7 @@ pub async fn resend(
             });
         }
     }
-    let first_line = format!("resend of {}", original.id);
+    let first_line = format!("resend of {} by {by}", original.id);
     let new = NewDelivery {
         kind: DeliveryKind::Resend,
         event_id: &original.event_id,
@@ -196,7 +228,7 @@ pub async fn resend(
     if let Some(sim) = &original.sim_id {
         install_links::revoke_for_sim(&mut tx, &original.project, sim).await?;
     }
-    let note = format!("resent as {id}; earlier install links revoked");
+    let note = format!("resent as {id} by {by}; earlier install links revoked");
     history::append(&mut tx, &original.id, &note).await?;
     tx.commit().await?;
     Ok(Resend::Created(id))

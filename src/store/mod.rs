@@ -1,5 +1,8 @@
 //! Every SQL statement of the service, behind typed functions: pool, migrations, rows.
+pub mod alerts;
+pub mod bounces;
 pub mod deliveries;
+pub mod erasure;
 pub mod events;
 pub mod history;
 pub mod install_links;
@@ -9,6 +12,7 @@ pub mod queue;
 pub mod reminders;
 mod rows;
 pub mod stats;
+pub mod suppressions;
 
 use std::str::FromStr;
 

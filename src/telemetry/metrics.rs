@@ -10,7 +10,7 @@ use prometheus_client::{
     registry::Registry,
 };
 
-use super::lifecycle::LifecycleMetrics;
+use super::{lifecycle::LifecycleMetrics, operations::OperationsMetrics};
 use crate::{domain::DeliveryStatus, store::stats::QueueStats};
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -72,6 +72,7 @@ pub struct Metrics {
     oldest_due_age: FloatGauge,
     in_state: Family<StatusLabels, Gauge<i64, AtomicI64>>,
     pub lifecycle: LifecycleMetrics,
+    pub operations: OperationsMetrics,
 }
 
 impl Default for Metrics {
@@ -138,9 +139,11 @@ impl Metrics {
             in_state.clone(),
         );
         let lifecycle = LifecycleMetrics::register(&mut registry);
+        let operations = OperationsMetrics::register(&mut registry);
         Self {
             registry,
             lifecycle,
+            operations,
             webhooks,
             deliveries,
             attempt_duration,

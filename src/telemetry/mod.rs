@@ -1,10 +1,12 @@
 //! Logging (JSON or pretty lines on stdout, level from `RUST_LOG`) and metrics.
 mod lifecycle;
 mod metrics;
+mod operations;
 mod request_span;
 
 pub use lifecycle::LifecycleMetrics;
 pub use metrics::{CallOutcome, Metrics, WebhookOutcome};
+pub use operations::OperationsMetrics;
 pub use request_span::RedactedRootSpan;
 use tracing_subscriber::{EnvFilter, fmt, prelude::*};
 

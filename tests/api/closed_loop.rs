@@ -257,7 +257,7 @@ async fn remind(app: &TestApp, n: u32) -> Value {
 #[tokio::test]
 async fn a_reminder_goes_with_its_own_subject_and_respects_the_interval_and_the_maximum() {
     let app = spawn_app_with(Options {
-        tweak: |s| s.lifecycle.reminder_max = 2,
+        tweak: |s, _| s.lifecycle.reminder_max = 2,
         ..Options::default()
     })
     .await;

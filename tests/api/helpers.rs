@@ -4,7 +4,7 @@ use std::{net::TcpListener, sync::Arc, time::Duration};
 use esim_courier::{
     config::{
         DEFAULT_TRIGGER_EVENTS, DatabaseSettings, EmailSettings, GigsSettings, HttpSettings,
-        LifecycleSettings, Settings, SmtpUrl, WorkerSettings,
+        LifecycleSettings, OperationsSettings, Settings, SmtpUrl, WorkerSettings,
     },
     deliveries::Worker,
     domain::ProjectId,
@@ -24,6 +24,8 @@ use crate::smtp::SmtpSink;
 
 pub const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 pub const TOKEN: &str = "status-token-for-tests";
+/// Configured as `support-desk:…`: actions taken with it are recorded by that name.
+pub const NAMED_TOKEN: &str = "desk-token-for-tests";
 pub const PROJECT: &str = "acme-mobile";
 pub const GIGS_KEY: &str = "gigs-test-key";
 
@@ -64,8 +66,9 @@ pub struct Options {
     pub max_attempts: i32,
     /// Sets PUBLIC_BASE_URL to the app's own address.
     pub install_links: bool,
-    /// Any other setting a test needs changed.
-    pub tweak: fn(&mut Settings),
+    /// Any other setting a test needs changed; gets the fake Gigs' URL, which can also
+    /// serve what else a test needs on HTTP.
+    pub tweak: fn(&mut Settings, &str),
 }
 
 impl Default for Options {
@@ -74,7 +77,7 @@ impl Default for Options {
             spawn_worker: false,
             max_attempts: 5,
             install_links: false,
-            tweak: |_| {},
+            tweak: |_, _| {},
         }
     }
 }
@@ -143,7 +146,10 @@ pub fn settings(db_url: &str, gigs_url: &str, smtp_port: u16, opts: &Options) ->
             webhook_secrets: vec![WebhookSecret::parse(SECRET).unwrap()],
             webhook_tolerance: Duration::from_secs(300),
             trigger_events: DEFAULT_TRIGGER_EVENTS.map(str::to_owned).to_vec(),
-            status_api_tokens: vec![SecretString::from(TOKEN)],
+            status_api_tokens: vec![
+                SecretString::from(TOKEN),
+                SecretString::from(format!("support-desk:{NAMED_TOKEN}")),
+            ],
             resend_min_interval: Duration::from_secs(60),
             body_timeout: Duration::from_secs(10),
         },
@@ -171,10 +177,16 @@ pub fn settings(db_url: &str, gigs_url: &str, smtp_port: u16, opts: &Options) ->
             backoff_max: Duration::from_millis(20),
             poll_interval: Duration::from_millis(100),
             shutdown_grace: Duration::from_secs(5),
+            alert_on_failure: false,
         },
         lifecycle: LifecycleSettings {
             reconcile_interval: None,
             ..LifecycleSettings::default()
+        },
+        bounces: Default::default(),
+        operations: OperationsSettings {
+            retention: None,
+            ..OperationsSettings::default()
         },
     }
 }
@@ -195,7 +207,7 @@ pub async fn spawn_app_with(opts: Options) -> TestApp {
     if opts.install_links {
         settings.email.public_base_url = Some(format!("http://127.0.0.1:{port}").parse().unwrap());
     }
-    (opts.tweak)(&mut settings);
+    (opts.tweak)(&mut settings, &gigs.uri());
     store::create_and_migrate(&settings.database).await.unwrap();
     let pool = store::lazy_pool(&settings.database).unwrap();
     let mut app = start(
@@ -401,6 +413,24 @@ impl TestApp {
 }
 
 impl TestApp {
+    /// Metrics to hand to parts a test builds.
+    pub fn worker_metrics(&self) -> Arc<esim_courier::telemetry::Metrics> {
+        Arc::new(esim_courier::telemetry::Metrics::new())
+    }
+
+    /// A worker that queues an alert when a delivery fails (ALERT_WEBHOOK_URL set).
+    pub fn worker_with_alerts(&self) -> Arc<Worker> {
+        let mut settings = settings(
+            &self.db_url,
+            &self.gigs.uri(),
+            self.smtp.port,
+            &Options::default(),
+        );
+        settings.worker.alert_on_failure = true;
+        let pool = store::lazy_pool(&settings.database).unwrap();
+        Arc::new(Worker::new(&settings, pool, self.worker_metrics()).unwrap())
+    }
+
     /// What `esim-courier reconcile` runs, on this app's database and fake Gigs.
     pub fn reconciler(&self) -> esim_courier::lifecycle::Reconciler {
         let settings = settings(

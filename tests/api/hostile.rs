@@ -41,7 +41,7 @@ fn signed_looking_headers() -> String {
 #[tokio::test]
 async fn a_stalled_body_is_cut_at_the_deadline_with_408() {
     let app = spawn_app_with(Options {
-        tweak: |s| s.http.body_timeout = Duration::from_secs(1),
+        tweak: |s, _| s.http.body_timeout = Duration::from_secs(1),
         ..Options::default()
     })
     .await;

@@ -1,6 +1,8 @@
 //! Black-box tests: the real app on port 0, a fresh PostgreSQL database per test, a real
 //! SMTP server over TCP, and wiremock standing in for the Gigs API.
+mod actions;
 mod batches;
+mod bounces;
 mod cli;
 mod closed_loop;
 mod deliveries;

@@ -1,0 +1,119 @@
+//! The alert outbox: queued in the same transaction as their cause, sent by any process.
+use std::time::Duration;
+
+use sqlx::{PgConnection, PgPool};
+
+use crate::domain::DeliveryId;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AlertKind {
+    Failed,
+    Bounced,
+    Quiet,
+}
+
+impl AlertKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Failed => "failed",
+            Self::Bounced => "bounced",
+            Self::Quiet => "quiet",
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct Alert {
+    pub seq: i64,
+    pub kind: String,
+    pub delivery_id: Option<DeliveryId>,
+    pub text: String,
+    pub attempts: i32,
+}
+
+/// Queues an alert once per `dedupe_key`.
+pub async fn enqueue(
+    conn: &mut PgConnection,
+    kind: AlertKind,
+    delivery: Option<&DeliveryId>,
+    text: &str,
+    dedupe_key: &str,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "INSERT INTO alerts (kind, delivery_id, text, dedupe_key) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (dedupe_key) DO NOTHING",
+        kind.as_str(),
+        delivery as Option<&DeliveryId>,
+        text,
+        dedupe_key,
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Queues the one quiet alert of the current quiet spell, when no verified webhook came
+/// for `quiet`; a webhook ends the spell. True when one was queued now.
+pub async fn enqueue_quiet(pool: &PgPool, quiet: Duration) -> sqlx::Result<bool> {
+    let hours = quiet.as_secs() / 3600;
+    let text = format!("esim-courier: no verified webhook from Gigs for {hours} hours");
+    let done = sqlx::query!(
+        "INSERT INTO alerts (kind, text, dedupe_key)
+         SELECT 'quiet', $2, 'quiet:' || max(received_at)::text FROM webhook_events
+         HAVING max(received_at) < now() - make_interval(secs => $1)
+         ON CONFLICT (dedupe_key) DO NOTHING",
+        quiet.as_secs_f64(),
+        text,
+    )
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Takes up to `limit` due alerts for a minute, so another process does not send them too.
+pub async fn claim(pool: &PgPool, limit: i64) -> sqlx::Result<Vec<Alert>> {
+    sqlx::query_as!(
+        Alert,
+        r#"WITH due AS (
+            SELECT seq FROM alerts WHERE sent_at IS NULL AND next_attempt_at <= now()
+            ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED
+        )
+        UPDATE alerts a SET next_attempt_at = now() + interval '1 minute',
+            attempts = a.attempts + 1
+        FROM due WHERE a.seq = due.seq
+        RETURNING a.seq, a.kind, a.delivery_id AS "delivery_id: DeliveryId", a.text, a.attempts"#,
+        limit,
+    )
+    .fetch_all(pool)
+    .await
+}
+
+pub async fn sent(pool: &PgPool, seq: i64) -> sqlx::Result<()> {
+    sqlx::query!(
+        "UPDATE alerts SET sent_at = now(), last_error = NULL WHERE seq = $1",
+        seq
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Tried again after `retry_in`; `None` gives up on it.
+pub async fn failed(
+    pool: &PgPool,
+    seq: i64,
+    error: &str,
+    retry_in: Option<Duration>,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "UPDATE alerts SET last_error = $2,
+            next_attempt_at = coalesce(now() + make_interval(secs => $3), 'infinity')
+         WHERE seq = $1",
+        seq,
+        error,
+        retry_in.map(|d| d.as_secs_f64()),
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}

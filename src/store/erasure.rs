@@ -1,0 +1,157 @@
+//! Erasing personal data: one user's on request, everyone's past the retention period.
+//! Deliveries stay as anonymised records; each batch is its own short transaction.
+use std::time::Duration;
+
+use sqlx::PgPool;
+
+use crate::domain::UserId;
+
+/// Rows touched per transaction: small enough that no lock is held for long.
+const BATCH: i64 = 500;
+/// An address, masked or not, wherever it stands in free text.
+const ADDRESS: &str = r"\S+@\S+";
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Erased {
+    pub deliveries: u64,
+    pub events: u64,
+    pub suppressions: u64,
+}
+
+/// Erases the user's recipient addresses, stored payloads, addresses in history, reasons
+/// and alerts, and the suppressions of their addresses.
+pub async fn user(pool: &PgPool, user: &UserId) -> sqlx::Result<Erased> {
+    let mut erased = Erased::default();
+    let mut after = 0i64;
+    loop {
+        let mut tx = pool.begin().await?;
+        let batch = sqlx::query!(
+            r#"SELECT seq, id, recipient FROM deliveries
+               WHERE user_id = $1 AND seq > $2 ORDER BY seq LIMIT $3"#,
+            user as _,
+            after,
+            BATCH,
+        )
+        .fetch_all(&mut *tx)
+        .await?;
+        let Some(last) = batch.last() else { break };
+        after = last.seq;
+        let ids: Vec<String> = batch.iter().map(|r| r.id.clone()).collect();
+        let emails: Vec<String> = batch.iter().filter_map(|r| r.recipient.clone()).collect();
+        erased.suppressions += sqlx::query!(
+            "DELETE FROM suppressions WHERE email IN (SELECT lower(e) FROM unnest($1::text[]) e)",
+            &emails,
+        )
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        erased.events += anonymise(&mut tx, &ids).await?;
+        erased.deliveries += ids.len() as u64;
+        tx.commit().await?;
+    }
+    // Events that named the user but created no delivery of theirs.
+    loop {
+        let done = sqlx::query!(
+            r#"WITH batch AS (
+                SELECT seq FROM webhook_events
+                WHERE erased_at IS NULL AND payload->'data'->'user'->>'id' = $1 LIMIT $2
+            )
+            UPDATE webhook_events e SET payload = '{"erased": true}', erased_at = now()
+            FROM batch WHERE e.seq = batch.seq"#,
+            user as _,
+            BATCH,
+        )
+        .execute(pool)
+        .await?
+        .rows_affected();
+        erased.events += done;
+        if done < BATCH as u64 {
+            break;
+        }
+    }
+    Ok(erased)
+}
+
+/// Erases payloads and recipients older than `keep`, the same way, for finished work.
+pub async fn older_than(pool: &PgPool, keep: Duration) -> sqlx::Result<Erased> {
+    let mut erased = Erased::default();
+    loop {
+        let mut tx = pool.begin().await?;
+        let ids = sqlx::query_scalar!(
+            r#"SELECT id FROM deliveries
+               WHERE recipient IS NOT NULL AND created_at < now() - make_interval(secs => $1)
+                 AND status IN ('delivered', 'failed', 'skipped', 'bounced')
+               ORDER BY created_at LIMIT $2"#,
+            keep.as_secs_f64(),
+            BATCH,
+        )
+        .fetch_all(&mut *tx)
+        .await?;
+        if ids.is_empty() {
+            break;
+        }
+        erased.events += anonymise(&mut tx, &ids).await?;
+        erased.deliveries += ids.len() as u64;
+        tx.commit().await?;
+    }
+    loop {
+        let done = sqlx::query!(
+            r#"WITH batch AS (
+                SELECT seq FROM webhook_events
+                WHERE erased_at IS NULL AND received_at < now() - make_interval(secs => $1)
+                ORDER BY received_at LIMIT $2
+            )
+            UPDATE webhook_events e SET payload = '{"erased": true}', erased_at = now()
+            FROM batch WHERE e.seq = batch.seq"#,
+            keep.as_secs_f64(),
+            BATCH,
+        )
+        .execute(pool)
+        .await?
+        .rows_affected();
+        erased.events += done;
+        if done < BATCH as u64 {
+            break;
+        }
+    }
+    Ok(erased)
+}
+
+/// Removes the personal data of these deliveries and of the events that created them;
+/// returns how many events were erased.
+async fn anonymise(tx: &mut sqlx::PgConnection, ids: &[String]) -> sqlx::Result<u64> {
+    sqlx::query!(
+        "UPDATE deliveries SET recipient = NULL,
+            reason = regexp_replace(reason, $2, '[erased]', 'g')
+         WHERE id = ANY($1)",
+        ids,
+        ADDRESS,
+    )
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query!(
+        "UPDATE delivery_history SET detail = regexp_replace(detail, $2, '[erased]', 'g')
+         WHERE delivery_id = ANY($1) AND detail LIKE '%@%'",
+        ids,
+        ADDRESS,
+    )
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query!(
+        "UPDATE alerts SET text = regexp_replace(text, $2, '[erased]', 'g'),
+            last_error = NULL
+         WHERE delivery_id = ANY($1)",
+        ids,
+        ADDRESS,
+    )
+    .execute(&mut *tx)
+    .await?;
+    let events = sqlx::query!(
+        r#"UPDATE webhook_events SET payload = '{"erased": true}', erased_at = now()
+           WHERE delivery_id = ANY($1) AND erased_at IS NULL"#,
+        ids,
+    )
+    .execute(&mut *tx)
+    .await?;
+    Ok(events.rows_affected())
+}

@@ -1,0 +1,51 @@
+//! The suppression list: addresses that bounced for good or complained.
+use chrono::{DateTime, Utc};
+use sqlx::PgPool;
+
+use crate::domain::DeliveryId;
+
+#[derive(Debug, Clone)]
+pub struct Suppression {
+    pub email: String,
+    pub reason: String,
+    pub provider: String,
+    pub delivery_id: Option<DeliveryId>,
+    pub created_at: DateTime<Utc>,
+}
+
+pub async fn find(pool: &PgPool, email: &str) -> sqlx::Result<Option<Suppression>> {
+    sqlx::query_as!(
+        Suppression,
+        r#"SELECT email, reason, provider, delivery_id AS "delivery_id: DeliveryId", created_at
+           FROM suppressions WHERE email = lower($1)"#,
+        email,
+    )
+    .fetch_optional(pool)
+    .await
+}
+
+/// By address; `limit + 1` rows so the caller knows whether more follow.
+pub async fn list(
+    pool: &PgPool,
+    after: Option<&str>,
+    limit: i64,
+) -> sqlx::Result<Vec<Suppression>> {
+    sqlx::query_as!(
+        Suppression,
+        r#"SELECT email, reason, provider, delivery_id AS "delivery_id: DeliveryId", created_at
+           FROM suppressions WHERE $1::text IS NULL OR email > $1
+           ORDER BY email LIMIT $2"#,
+        after,
+        limit + 1,
+    )
+    .fetch_all(pool)
+    .await
+}
+
+/// True when the address was on the list.
+pub async fn remove(pool: &PgPool, email: &str) -> sqlx::Result<bool> {
+    let done = sqlx::query!("DELETE FROM suppressions WHERE email = lower($1)", email)
+        .execute(pool)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}

@@ -1,0 +1,391 @@
+//! Bounces from SES (through SNS), Postmark and Resend; suppressions; alerts.
+use std::{path::PathBuf, process::Command, time::Duration};
+
+use base64::{Engine, engine::general_purpose::STANDARD as B64};
+use esim_courier::{
+    bounces::sns::{SnsMessage, string_to_sign},
+    operations::AlertSender,
+};
+use serde_json::{Value, json};
+use wiremock::{
+    Mock, ResponseTemplate,
+    matchers::{method, path},
+};
+
+use crate::helpers::*;
+
+const TOPIC: &str = "arn:aws:sns:us-east-1:123456789012:esim-courier-bounces";
+
+fn bounce_app_settings(s: &mut esim_courier::config::Settings, gigs: &str) {
+    s.bounces.sns_topic_arns = vec![TOPIC.into()];
+    s.bounces.sns_cert_prefixes = vec![format!("{gigs}/certs/")];
+    s.bounces.basic_auth = Some(("postmark".into(), "pm-pass".into()));
+    s.bounces.secrets = vec![esim_courier::domain::WebhookSecret::parse(SECRET).unwrap()];
+    s.operations.alert_url = Some(format!("{gigs}/alerts").parse().unwrap());
+}
+
+async fn bounce_app() -> TestApp {
+    spawn_app_with(Options {
+        tweak: bounce_app_settings,
+        ..Options::default()
+    })
+    .await
+}
+
+/// A self-signed signing certificate made for this test, served where the app may fetch it.
+struct Signer {
+    dir: PathBuf,
+}
+
+impl Signer {
+    async fn serve(app: &TestApp) -> Self {
+        let dir = temp_dir("sns");
+        let made = Command::new("openssl")
+            .args([
+                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+            ])
+            .args(["-subj", "/CN=sns.test", "-keyout"])
+            .arg(dir.join("key.pem"))
+            .arg("-out")
+            .arg(dir.join("cert.pem"))
+            .output()
+            .expect("openssl runs");
+        assert!(
+            made.status.success(),
+            "{}",
+            String::from_utf8_lossy(&made.stderr)
+        );
+        let cert = std::fs::read(dir.join("cert.pem")).unwrap();
+        Mock::given(method("GET"))
+            .and(path("/certs/sns.pem"))
+            .respond_with(ResponseTemplate::new(200).set_body_bytes(cert))
+            .mount(&app.gigs)
+            .await;
+        Self { dir }
+    }
+
+    /// An SNS message for `fields`, signed (SignatureVersion 2) with this test's key.
+    fn sign(&self, app: &TestApp, mut fields: Value) -> String {
+        fields["SignatureVersion"] = "2".into();
+        fields["SigningCertURL"] = format!("{}/certs/sns.pem", app.gigs.uri()).into();
+        fields["Signature"] = "".into();
+        let message: SnsMessage = serde_json::from_value(fields.clone()).unwrap();
+        let text = self.dir.join("to-sign.txt");
+        std::fs::write(&text, string_to_sign(&message).unwrap()).unwrap();
+        let out = Command::new("openssl")
+            .args(["dgst", "-sha256", "-sign"])
+            .arg(self.dir.join("key.pem"))
+            .arg(&text)
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        fields["Signature"] = B64.encode(out.stdout).into();
+        fields.to_string()
+    }
+}
+
+fn ses_bounce(bounce_type: &str, message_id: &str) -> Value {
+    let ses = json!({
+        "notificationType": "Bounce",
+        "bounce": {"bounceType": bounce_type, "bounceSubType": "General",
+            "bouncedRecipients": [{"emailAddress": "jerry@example.com",
+                "diagnosticCode": "smtp; 550 5.1.1 user unknown"}]},
+        "mail": {"messageId": "ses-id", "commonHeaders": {"messageId": message_id}},
+    });
+    json!({
+        "Type": "Notification", "MessageId": format!("msg-{bounce_type}"), "TopicArn": TOPIC,
+        "Message": ses.to_string(), "Timestamp": "2026-11-20T09:14:10.000Z",
+    })
+}
+
+async fn post_bounce(app: &TestApp, provider: &str, body: String) -> reqwest::Response {
+    app.client
+        .post(format!("{}/webhooks/bounces/{provider}", app.address))
+        .header("content-type", "text/plain; charset=UTF-8")
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn delivered(app: &TestApp) -> (String, String) {
+    app.mock_gigs_ok().await;
+    let id = app.deliver_event(ACTIVATED).await;
+    let d = app.drive(&id).await;
+    (id, d["messageId"].as_str().unwrap().to_owned())
+}
+
+async fn alerts_received(app: &TestApp) -> Vec<Value> {
+    let requests = app.gigs.received_requests().await.unwrap_or_default();
+    requests
+        .iter()
+        .filter(|r| r.url.path() == "/alerts")
+        .map(|r| serde_json::from_slice(&r.body).unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn an_ses_hard_bounce_marks_the_delivery_suppresses_the_address_and_alerts() {
+    let app = bounce_app().await;
+    let signer = Signer::serve(&app).await;
+    Mock::given(method("POST"))
+        .and(path("/alerts"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&app.gigs)
+        .await;
+    let (id, message_id) = delivered(&app).await;
+
+    // Forged: the right fields, the signature of other ones.
+    let mut forged: Value =
+        serde_json::from_str(&signer.sign(&app, ses_bounce("Transient", &message_id))).unwrap();
+    forged["Message"] = ses_bounce("Permanent", &message_id)["Message"].clone();
+    let response = post_bounce(&app, "ses", forged.to_string()).await;
+    assert_eq!(response.status(), 401);
+    assert_eq!(app.delivery(&id).await["status"], "delivered");
+
+    let soft = signer.sign(&app, ses_bounce("Transient", &message_id));
+    assert_eq!(post_bounce(&app, "ses", soft).await.status(), 200);
+    let d = app.delivery(&id).await;
+    assert_eq!(d["status"], "delivered");
+    assert!(
+        d["history"].to_string().contains("soft bounce (ses)"),
+        "{d}"
+    );
+
+    let hard = signer.sign(&app, ses_bounce("Permanent", &message_id));
+    let response = post_bounce(&app, "ses", hard).await;
+    assert_eq!(response.status(), 200);
+    let d = app.delivery(&id).await;
+    assert_eq!(d["status"], "bounced");
+    assert_eq!(d["reason"], "bounced (ses): smtp; 550 5.1.1 user unknown");
+    let list: Value = app.get("/suppressions").await.json().await.unwrap();
+    assert_eq!(list["items"][0]["email"], "jerry@example.com");
+    assert_eq!(list["items"][0]["delivery"], id.as_str());
+
+    let sender = AlertSender::new(
+        app.pool.clone(),
+        format!("{}/alerts", app.gigs.uri()).parse().unwrap(),
+        app.worker_metrics(),
+    )
+    .unwrap();
+    sender.send_due().await.unwrap();
+    let alerts = alerts_received(&app).await;
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    assert_eq!(alerts[0]["kind"], "bounced");
+    assert_eq!(alerts[0]["delivery"], id.as_str());
+    assert!(
+        !alerts[0]["text"].as_str().unwrap().contains("jerry@"),
+        "masked"
+    );
+    assert!(
+        !alerts[0].to_string().contains("2M-3L0MX"),
+        "no credentials"
+    );
+
+    let mut foreign: Value =
+        serde_json::from_str(&signer.sign(&app, ses_bounce("Permanent", &message_id))).unwrap();
+    foreign["TopicArn"] = "arn:aws:sns:us-east-1:999999999999:someone-else".into();
+    assert_eq!(
+        post_bounce(&app, "ses", foreign.to_string()).await.status(),
+        403
+    );
+}
+
+#[tokio::test]
+async fn an_sns_subscription_is_confirmed_by_visiting_its_url() {
+    let app = bounce_app().await;
+    let signer = Signer::serve(&app).await;
+    Mock::given(method("GET"))
+        .and(path("/certs/confirm"))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(1)
+        .mount(&app.gigs)
+        .await;
+    let confirmation = json!({
+        "Type": "SubscriptionConfirmation", "MessageId": "m1", "Token": "tok", "TopicArn": TOPIC,
+        "Message": "You have chosen to subscribe.",
+        "SubscribeURL": format!("{}/certs/confirm", app.gigs.uri()),
+        "Timestamp": "2026-11-20T09:00:00.000Z",
+    });
+
+    let response = post_bounce(&app, "ses", signer.sign(&app, confirmation)).await;
+
+    assert_eq!(response.status(), 200);
+    app.gigs.verify().await;
+}
+
+#[tokio::test]
+async fn postmark_needs_its_credentials_and_matches_by_our_delivery_id() {
+    let app = bounce_app().await;
+    let (id, _) = delivered(&app).await;
+    let mut body: Value =
+        serde_json::from_str(include_str!("../fixtures/bounces/postmark.bounce.json")).unwrap();
+    body["Metadata"]["delivery"] = id.clone().into();
+    body["Email"] = "someone-else@example.com".into();
+    let post = |auth: &'static str| {
+        app.client
+            .post(format!("{}/webhooks/bounces/postmark", app.address))
+            .header("authorization", format!("Basic {}", B64.encode(auth)))
+            .json(&body)
+            .send()
+    };
+
+    let wrong = post("postmark:guess").await.unwrap();
+    assert_eq!(wrong.status(), 401);
+    assert_eq!(app.delivery(&id).await["status"], "delivered");
+
+    assert_eq!(post("postmark:pm-pass").await.unwrap().status(), 200);
+    let d = app.delivery(&id).await;
+    assert_eq!(d["status"], "bounced");
+    assert!(
+        d["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("bounced (postmark)")
+    );
+    // The sent message carried the delivery id for Postmark to echo.
+    let raw = String::from_utf8_lossy(&app.smtp.mails()[0].data).into_owned();
+    assert!(
+        raw.contains(&format!("X-PM-Metadata-delivery: {id}")),
+        "{raw}"
+    );
+}
+
+#[tokio::test]
+async fn resend_bounces_are_standard_webhooks_signed_and_matched_by_recipient() {
+    let app = bounce_app().await;
+    let (id, _) = delivered(&app).await;
+    let body = include_str!("../fixtures/bounces/resend.bounce.json");
+    let ts = now();
+    let send = |signature: String| {
+        app.client
+            .post(format!("{}/webhooks/bounces/resend", app.address))
+            .header("svix-id", "msg_resend")
+            .header("svix-timestamp", ts.to_string())
+            .header("svix-signature", signature)
+            .body(body)
+            .send()
+    };
+    assert_eq!(
+        send(signature("msg_other", ts, body))
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+    assert_eq!(
+        send(signature("msg_resend", ts, body))
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    assert_eq!(app.delivery(&id).await["status"], "bounced");
+}
+
+#[tokio::test]
+async fn an_unconfigured_provider_is_404() {
+    let app = spawn_app().await;
+    let response = post_bounce(&app, "ses", "{}".into()).await;
+    assert_eq!(response.status(), 404);
+    assert_eq!(
+        post_bounce(&app, "sendgrid", "{}".into()).await.status(),
+        404
+    );
+}
+
+#[tokio::test]
+async fn a_suppressed_address_is_skipped_until_it_is_removed() {
+    let app = bounce_app().await;
+    let (id, _) = delivered(&app).await;
+    sqlx::query("INSERT INTO suppressions (email, reason, provider) VALUES ('jerry@example.com', 'bounced (ses): 550', 'ses')")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+
+    let resent: Value = app
+        .post(&format!("/deliveries/{id}/resend"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let second = resent["id"].as_str().unwrap().to_owned();
+    let d = app.drive(&second).await;
+    assert_eq!(d["status"], "skipped");
+    assert!(d["reason"].as_str().unwrap().contains("suppressed"), "{d}");
+
+    let removed = app
+        .client
+        .delete(format!("{}/suppressions/Jerry@Example.com", app.address))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(removed.status(), 204);
+    sqlx::query("UPDATE deliveries SET created_at = created_at - interval '1 hour'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let third: Value = app
+        .post(&format!("/deliveries/{second}/resend"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let d = app.drive(third["id"].as_str().unwrap()).await;
+    assert_eq!(d["status"], "delivered");
+    assert_eq!(app.smtp.mails().len(), 2);
+}
+
+#[tokio::test]
+async fn a_receiver_that_is_down_delays_alerts_never_deliveries() {
+    let app = bounce_app().await;
+    Mock::given(method("POST"))
+        .and(path("/alerts"))
+        .respond_with(ResponseTemplate::new(503))
+        .mount(&app.gigs)
+        .await;
+    app.mock_gigs_user(USER_ID, USER).await;
+    app.mock_gigs_credentials(
+        SIM,
+        ResponseTemplate::new(404).set_body_raw(NOT_FOUND, "application/json"),
+    )
+    .await;
+    let failing = app.worker_with_alerts();
+    let id = app.deliver_event(ACTIVATED).await;
+    failing.process_due().await.unwrap();
+    assert_eq!(app.delivery(&id).await["status"], "failed");
+
+    let sender = AlertSender::new(
+        app.pool.clone(),
+        format!("{}/alerts", app.gigs.uri()).parse().unwrap(),
+        app.worker_metrics(),
+    )
+    .unwrap();
+    assert_eq!(sender.send_due().await.unwrap(), 0);
+    let (attempts, sent): (i32, bool) =
+        sqlx::query_as("SELECT attempts, sent_at IS NOT NULL FROM alerts WHERE kind = 'failed'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!((attempts, sent), (1, false), "kept for a later try");
+
+    app.gigs.reset().await;
+    Mock::given(method("POST"))
+        .and(path("/alerts"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&app.gigs)
+        .await;
+    sqlx::query("UPDATE alerts SET next_attempt_at = now()")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        sender.send_due().await.unwrap(),
+        1,
+        "retried once the receiver is back"
+    );
+    let alerts = alerts_received(&app).await;
+    assert_eq!(alerts[0]["kind"], "failed");
+    let _ = Duration::ZERO;
+}
