@@ -1,30 +1,25 @@
 //! Settings read from the environment, each checked once at start.
+mod email;
 mod env;
+mod http;
 mod lifecycle;
 mod operations;
 mod smtp;
 
 use std::{str::FromStr, time::Duration};
 
+pub use email::EmailSettings;
 pub use env::Env;
 use env::malformed;
+pub use http::{DEFAULT_TRIGGER_EVENTS, HttpSettings, KNOWN_TRIGGER_EVENTS};
 pub use lifecycle::LifecycleSettings;
 pub use operations::{BounceSettings, OperationsSettings};
 pub use smtp::{SmtpServer, SmtpTls, SmtpUrl};
 
-use lettre::message::Mailbox;
 use secrecy::SecretString;
 use url::Url;
 
-use crate::domain::{ProjectId, WebhookSecret};
-
-/// Whichever comes first for a SIM sends its email: on some plans a subscription is
-/// activated only once its eSIM is in use, so `created` must trigger too.
-pub const DEFAULT_TRIGGER_EVENTS: [&str; 3] = [
-    "com.gigs.subscription.created",
-    "com.gigs.subscription.activated",
-    "com.gigs.subscriptionChange.applied",
-];
+use crate::domain::ProjectId;
 
 /// A missing or malformed variable; its `Display` is the one line printed before exit 2.
 #[derive(Debug, thiserror::Error)]
@@ -72,89 +67,6 @@ impl DatabaseSettings {
 }
 
 #[derive(Debug, Clone)]
-pub struct HttpSettings {
-    pub listen_addr: String,
-    pub webhook_secrets: Vec<WebhookSecret>,
-    pub webhook_tolerance: Duration,
-    pub trigger_events: Vec<String>,
-    pub status_api_tokens: Vec<SecretString>,
-    /// At most one resend per SIM per this long.
-    pub resend_min_interval: Duration,
-    /// A request body must arrive within this, or the connection is cut (408).
-    pub body_timeout: Duration,
-}
-
-impl HttpSettings {
-    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
-        let webhook_secrets = env
-            .required_list("GIGS_WEBHOOK_SECRETS")?
-            .into_iter()
-            .map(|s| WebhookSecret::parse(s).map_err(|e| malformed("GIGS_WEBHOOK_SECRETS", e)))
-            .collect::<Result<_, _>>()?;
-        let trigger_events = env
-            .list("TRIGGER_EVENTS")
-            .map(|l| l.into_iter().map(str::to_owned).collect())
-            .unwrap_or_else(|| DEFAULT_TRIGGER_EVENTS.map(str::to_owned).to_vec());
-        let status_api_tokens: Vec<SecretString> = env
-            .required_list("STATUS_API_TOKENS")?
-            .into_iter()
-            .map(|t| SecretString::from(t.to_owned()))
-            .collect();
-        let listen_addr = env.get("LISTEN_ADDR").unwrap_or("0.0.0.0:8080");
-        check_listen_addr(listen_addr).map_err(|e| malformed("LISTEN_ADDR", e))?;
-        Ok(Self {
-            listen_addr: listen_addr.to_owned(),
-            webhook_secrets,
-            webhook_tolerance: Duration::from_secs(env.parsed("WEBHOOK_TOLERANCE_SECS", 300)?),
-            trigger_events,
-            status_api_tokens,
-            resend_min_interval: Duration::from_secs(env.parsed("RESEND_MIN_INTERVAL_SECS", 60)?),
-            body_timeout: Duration::from_secs(
-                env.parsed::<u64>("REQUEST_BODY_TIMEOUT_SECS", 10)?
-                    .clamp(1, 300),
-            ),
-        })
-    }
-
-    /// Settings that are valid but probably a mistake, for a warning at start.
-    pub fn warnings(&self) -> Vec<String> {
-        self.trigger_events
-            .iter()
-            .filter(|t| !KNOWN_TRIGGER_EVENTS.contains(&t.as_str()))
-            .map(|t| {
-                format!(
-                    "TRIGGER_EVENTS names {t:?}, which is not a Gigs event that carries a new \
-                     SIM ({}); its events send nothing unless their data names an eSIM",
-                    KNOWN_TRIGGER_EVENTS.join(", ")
-                )
-            })
-            .collect()
-    }
-}
-
-/// Gigs event types whose data names a subscription's new SIM.
-pub const KNOWN_TRIGGER_EVENTS: [&str; 3] = DEFAULT_TRIGGER_EVENTS;
-
-/// `host:port`, with a port number; the host is resolved when binding.
-fn check_listen_addr(v: &str) -> Result<(), &'static str> {
-    if v.parse::<std::net::SocketAddr>().is_ok() {
-        return Ok(());
-    }
-    match v.rsplit_once(':') {
-        Some((host, port))
-            if !host.is_empty()
-                && port.parse::<u16>().is_ok()
-                && host
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-')) =>
-        {
-            Ok(())
-        }
-        _ => Err("expected host:port, e.g. 0.0.0.0:8080"),
-    }
-}
-
-#[derive(Debug, Clone)]
 pub struct GigsSettings {
     pub api_url: Url,
     pub project: ProjectId,
@@ -175,72 +87,6 @@ impl GigsSettings {
             project,
             api_key: SecretString::from(env.required("GIGS_API_KEY")?.to_owned()),
             timeout: Duration::from_secs(10),
-        })
-    }
-}
-
-#[derive(Debug, Clone)]
-pub struct EmailSettings {
-    pub smtp_url: SmtpUrl,
-    pub from: Mailbox,
-    pub reply_to: Option<Mailbox>,
-    pub brand_name: String,
-    pub support_url: Option<Url>,
-    /// Enables the device-aware `/install/{token}` link in emails.
-    pub public_base_url: Option<Url>,
-    /// How long an install link works.
-    pub install_link_ttl: Duration,
-    /// Derives each delivery's install-link token: `INSTALL_LINK_SECRET`, else
-    /// `GIGS_API_KEY` (every process that sends has it).
-    pub install_link_key: SecretString,
-}
-
-impl EmailSettings {
-    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
-        let smtp_url =
-            smtp::parse(env.required("SMTP_URL")?).map_err(|e| malformed("SMTP_URL", e))?;
-        let mailbox = |var: &'static str, v: &str| {
-            v.parse::<Mailbox>().map_err(|_| {
-                malformed(
-                    var,
-                    format!(
-                        "{v:?} is not an address; expected \"Name <address@domain>\" or \
-                         \"address@domain\""
-                    ),
-                )
-            })
-        };
-        Ok(Self {
-            smtp_url,
-            from: mailbox("EMAIL_FROM", env.required("EMAIL_FROM")?)?,
-            reply_to: env
-                .get("EMAIL_REPLY_TO")
-                .map(|v| mailbox("EMAIL_REPLY_TO", v))
-                .transpose()?,
-            brand_name: env
-                .get("BRAND_NAME")
-                .unwrap_or("Your mobile provider")
-                .to_owned(),
-            support_url: env
-                .get("SUPPORT_URL")
-                .map(|u| parse_http_url("SUPPORT_URL", u))
-                .transpose()?,
-            public_base_url: env
-                .get("PUBLIC_BASE_URL")
-                .map(|u| parse_http_url("PUBLIC_BASE_URL", u))
-                .transpose()?,
-            install_link_ttl: Duration::from_secs(
-                86_400
-                    * env
-                        .parsed::<u64>("INSTALL_LINK_TTL_DAYS", 30)?
-                        .clamp(1, 3650),
-            ),
-            install_link_key: SecretString::from(
-                env.get("INSTALL_LINK_SECRET")
-                    .or_else(|| env.get("GIGS_API_KEY"))
-                    .unwrap_or_default()
-                    .to_owned(),
-            ),
         })
     }
 }

@@ -1,0 +1,74 @@
+//! Settings of the email: SMTP server, sender, brand, install links.
+use std::time::Duration;
+
+use lettre::message::Mailbox;
+use secrecy::SecretString;
+use url::Url;
+
+use super::{ConfigError, Env, SmtpUrl, env::malformed, parse_http_url, smtp};
+
+#[derive(Debug, Clone)]
+pub struct EmailSettings {
+    pub smtp_url: SmtpUrl,
+    pub from: Mailbox,
+    pub reply_to: Option<Mailbox>,
+    pub brand_name: String,
+    pub support_url: Option<Url>,
+    /// Enables the device-aware `/install/{token}` link in emails.
+    pub public_base_url: Option<Url>,
+    /// How long an install link works.
+    pub install_link_ttl: Duration,
+    /// Derives each delivery's install-link token: `INSTALL_LINK_SECRET`, else
+    /// `GIGS_API_KEY` (every process that sends has it).
+    pub install_link_key: SecretString,
+}
+
+impl EmailSettings {
+    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        let smtp_url =
+            smtp::parse(env.required("SMTP_URL")?).map_err(|e| malformed("SMTP_URL", e))?;
+        let mailbox = |var: &'static str, v: &str| {
+            v.parse::<Mailbox>().map_err(|_| {
+                malformed(
+                    var,
+                    format!(
+                        "{v:?} is not an address; expected \"Name <address@domain>\" or \
+                         \"address@domain\""
+                    ),
+                )
+            })
+        };
+        Ok(Self {
+            smtp_url,
+            from: mailbox("EMAIL_FROM", env.required("EMAIL_FROM")?)?,
+            reply_to: env
+                .get("EMAIL_REPLY_TO")
+                .map(|v| mailbox("EMAIL_REPLY_TO", v))
+                .transpose()?,
+            brand_name: env
+                .get("BRAND_NAME")
+                .unwrap_or("Your mobile provider")
+                .to_owned(),
+            support_url: env
+                .get("SUPPORT_URL")
+                .map(|u| parse_http_url("SUPPORT_URL", u))
+                .transpose()?,
+            public_base_url: env
+                .get("PUBLIC_BASE_URL")
+                .map(|u| parse_http_url("PUBLIC_BASE_URL", u))
+                .transpose()?,
+            install_link_ttl: Duration::from_secs(
+                86_400
+                    * env
+                        .parsed::<u64>("INSTALL_LINK_TTL_DAYS", 30)?
+                        .clamp(1, 3650),
+            ),
+            install_link_key: SecretString::from(
+                env.get("INSTALL_LINK_SECRET")
+                    .or_else(|| env.get("GIGS_API_KEY"))
+                    .unwrap_or_default()
+                    .to_owned(),
+            ),
+        })
+    }
+}
