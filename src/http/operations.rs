@@ -176,7 +176,12 @@ pub async fn retry_deliveries(
         }
     };
     let until = body.until.unwrap_or_else(Utc::now);
-    let since = body.since.unwrap_or(until - chrono::Duration::days(1));
+    let since = match body.since {
+        Some(since) => since,
+        None => until
+            .checked_sub_signed(chrono::Duration::days(1))
+            .ok_or_else(|| ApiError::BadRequest("until is out of range".into()))?,
+    };
     if since >= until {
         return Err(ApiError::BadRequest("since must be before until".into()));
     }
