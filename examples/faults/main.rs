@@ -77,6 +77,7 @@ async fn main() -> anyhow::Result<()> {
     let lab = lab::Lab::start(&binary, &db_prefix).await?;
     let started = std::time::Instant::now();
     let mut lines = Vec::new();
+    let mut rows = Vec::new();
     let mut broken = false;
     let chosen: Vec<_> = plans(short)
         .into_iter()
@@ -99,6 +100,7 @@ async fn main() -> anyhow::Result<()> {
             Ok(figures) => {
                 broken |= figures.lost > 0;
                 lines.extend(figures.lines(fault.name()));
+                rows.push((fault.describe(&plan), figures));
             }
             Err(e) => {
                 broken = true;
@@ -112,6 +114,7 @@ async fn main() -> anyhow::Result<()> {
         if short { "short" } else { "full" }
     ));
     lines.push(format!("faults_s={:.0}", started.elapsed().as_secs_f64()));
+    std::fs::write(lab.dir.join("last-run.md"), tally::table(&rows))?;
     println!();
     for line in &lines {
         println!("{line}");

@@ -33,6 +33,18 @@ impl Fault {
             Self::Gigs429(_) => "gigs_429",
         }
     }
+
+    /// What the fault was, for the docs' table.
+    pub fn describe(self, plan: &Plan) -> String {
+        let secs = plan.outage.as_secs();
+        match self {
+            Self::Kill9 => format!("kill -9, restart {secs} s later"),
+            Self::PgCut => format!("PostgreSQL cut {secs} s"),
+            Self::SmtpDown => format!("SMTP down {secs} s"),
+            Self::Gigs503 => format!("Gigs 503 for {secs} s"),
+            Self::Gigs429(after) => format!("Gigs 429, Retry-After {after}, for {secs} s"),
+        }
+    }
 }
 
 /// How much load, when the fault strikes and how long it lasts, how long to wait after.

@@ -41,10 +41,10 @@ pub struct Figures {
 }
 
 impl Figures {
-    /// `name=value` lines, each name prefixed with the phase.
-    pub fn lines(&self, phase: &str) -> Vec<String> {
+    /// Each figure's name and value, in the order they are printed.
+    pub fn fields(&self) -> Vec<(&'static str, String)> {
         let secs = |s: Option<f64>| s.map_or("-1".to_owned(), |s| format!("{s:.1}"));
-        [
+        vec![
             ("sent", self.sent.to_string()),
             ("accepted", self.accepted.to_string()),
             ("lost", self.lost.to_string()),
@@ -56,10 +56,31 @@ impl Figures {
             ("unanswered", self.unanswered.to_string()),
             ("redeliveries", self.redeliveries.to_string()),
         ]
-        .into_iter()
-        .map(|(name, value)| format!("{phase}_{name}={value}"))
-        .collect()
     }
+
+    /// `name=value` lines, each name prefixed with the phase.
+    pub fn lines(&self, phase: &str) -> Vec<String> {
+        self.fields()
+            .into_iter()
+            .map(|(name, value)| format!("{phase}_{name}={value}"))
+            .collect()
+    }
+}
+
+/// A Markdown table: one row a phase (its description, then every figure).
+pub fn table(rows: &[(String, Figures)]) -> String {
+    let Some((_, first)) = rows.first() else {
+        return String::new();
+    };
+    let names: Vec<&str> = first.fields().iter().map(|(n, _)| *n).collect();
+    let mut out = format!("| fault | {} |\n|---|", names.join(" | "));
+    out.push_str(&"---:|".repeat(names.len()));
+    for (fault, figures) in rows {
+        let values: Vec<String> = figures.fields().into_iter().map(|(_, v)| v).collect();
+        out.push_str(&format!("\n| {fault} | {} |", values.join(" | ")));
+    }
+    out.push('\n');
+    out
 }
 
 /// Delivery id -> when its first email arrived, and the ids of every email in order.
