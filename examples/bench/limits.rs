@@ -17,13 +17,13 @@ use secrecy::SecretString;
 use sqlx::{Connection, PgConnection};
 use tokio::task::JoinSet;
 
-use crate::smtp::SmtpSink;
+use crate::common::{self, db, smtp::SmtpSink};
 
 const PGBENCH_DB: &str = "esim_courier_pgbench";
 
 pub async fn pgbench(dir: &Path) -> anyhow::Result<f64> {
-    crate::phases::recreate(PGBENCH_DB).await?;
-    let mut db = PgConnection::connect(&format!("{}/{PGBENCH_DB}", crate::PG_BASE)).await?;
+    db::recreate(PGBENCH_DB).await?;
+    let mut db = PgConnection::connect(&format!("{}/{PGBENCH_DB}", common::PG_BASE)).await?;
     sqlx::query("CREATE TABLE events (id bigserial PRIMARY KEY, payload jsonb NOT NULL)")
         .execute(&mut db)
         .await?;

@@ -1,13 +1,11 @@
 //! The benchmark behind `scripts/bench`: esim-courier's ingest, pipeline and latency beside
 //! this machine's own limits (pgbench, the SMTP sink's acceptance rate), in one run.
 //! Every server it talks to is on loopback; every loop is bounded in time or count.
-mod limits;
-mod load;
-mod phases;
-mod process;
 #[allow(dead_code)]
-#[path = "../../tests/api/smtp.rs"]
-mod smtp;
+#[path = "../common/mod.rs"]
+mod common;
+mod limits;
+mod phases;
 
 use std::time::Duration;
 
@@ -16,9 +14,6 @@ pub const INGEST_CONNECTIONS: usize = 64;
 pub const BACKLOG: i64 = 5000;
 pub const LATENCY_RATE: u64 = 100;
 pub const LATENCY_SECS: u64 = 30;
-pub const PG_BASE: &str = "postgres://postgres@127.0.0.1:5432";
-pub const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
-pub const PROJECT: &str = "demo-project";
 
 #[derive(Debug, Default)]
 pub struct Figures {

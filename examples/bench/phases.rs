@@ -8,23 +8,16 @@ use std::{
 use sqlx::{Connection, PgConnection};
 
 use crate::{
-    Figures, limits, load,
-    process::{self, Env},
-    smtp::SmtpSink,
+    Figures,
+    common::{
+        self, db, load, message_delivery_id,
+        process::{self, Env},
+        smtp::SmtpSink,
+    },
+    limits,
 };
 
 const BENCH_DB: &str = "esim_courier_bench";
-
-pub async fn recreate(db: &str) -> anyhow::Result<()> {
-    let mut admin = PgConnection::connect(&format!("{}/postgres", crate::PG_BASE)).await?;
-    sqlx::query(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"))
-        .execute(&mut admin)
-        .await?;
-    sqlx::query(&format!("CREATE DATABASE {db}"))
-        .execute(&mut admin)
-        .await?;
-    Ok(())
-}
 
 pub async fn run_all(binary: &str, f: &mut Figures) -> anyhow::Result<()> {
     let binary = PathBuf::from(binary);
@@ -32,19 +25,14 @@ pub async fn run_all(binary: &str, f: &mut Figures) -> anyhow::Result<()> {
     std::fs::create_dir_all(&dir)?;
     let sink = SmtpSink::start().await;
     let (gigs_url, _gigs) = esim_courier::demo::sandbox::start("jerry@example.com".into())?;
-    recreate(BENCH_DB).await?;
-    let database_url = format!("{}/{BENCH_DB}", crate::PG_BASE);
-    let migrated = tokio::process::Command::new(&binary)
-        .arg("migrate")
-        .env("DATABASE_URL", &database_url)
-        .env("RUST_LOG", "warn")
-        .output()
-        .await?;
-    anyhow::ensure!(migrated.status.success(), "esim-courier migrate failed");
+    db::recreate(BENCH_DB).await?;
+    let database_url = format!("{}/{BENCH_DB}", common::PG_BASE);
+    db::migrate(&binary, &database_url).await?;
     let env = Env {
         database_url: &database_url,
         gigs_url: &gigs_url,
         smtp_port: sink.port,
+        extra: &[],
     };
     let run = Run {
         binary: &binary,
@@ -147,7 +135,7 @@ impl Run<'_> {
                 $1, 'sim_bench' || g, 'sub_demo', 'usr_demo', 'jerry@example.com', true, now()
              FROM generate_series(1, $2) g",
         )
-        .bind(crate::PROJECT)
+        .bind(common::PROJECT)
         .bind(crate::BACKLOG)
         .execute(&mut db)
         .await?;
@@ -226,12 +214,4 @@ impl Run<'_> {
         serve.stop().await?;
         Ok(peak)
     }
-}
-
-/// The `Message-ID` is `<dlv_…@domain>`: the delivery id, found without a MIME parser.
-fn message_delivery_id(data: &[u8]) -> Option<String> {
-    let text = std::str::from_utf8(&data[..data.len().min(4096)]).ok()?;
-    let start = text.find("Message-ID: <")? + "Message-ID: <".len();
-    let end = text[start..].find('@')?;
-    Some(text[start..start + end].to_owned())
 }

@@ -13,15 +13,15 @@ use tokio::task::JoinSet;
 
 static NEXT: AtomicU64 = AtomicU64::new(1);
 
-/// A `subscription.activated` event for a new eSIM, about 1 KB like Gigs' own.
-pub fn event(tag: &str) -> Vec<u8> {
-    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+/// A `subscription.activated` event for the new eSIM `sim_{tag}{n}`, about 1 KB like
+/// Gigs' own.
+pub fn event(tag: &str, n: u64) -> Vec<u8> {
     serde_json::to_vec(&json!({
         "object": "event",
         "id": format!("evt_{tag}{n}"),
         "type": "com.gigs.subscription.activated",
         "time": "2026-11-20T09:14:03Z",
-        "project": crate::PROJECT,
+        "project": super::PROJECT,
         "source": "https://api.gigs.com",
         "specversion": "1.0",
         "datacontenttype": "application/json",
@@ -58,16 +58,27 @@ pub fn client() -> reqwest::Client {
         .expect("client")
 }
 
-/// Posts one signed event; returns the delivery id on a 200.
+/// Posts one new signed event; returns the delivery id on a 200.
 pub async fn post(
     client: &reqwest::Client,
     url: &str,
     secret: &WebhookSecret,
     tag: &str,
 ) -> Option<String> {
-    let body = event(tag);
-    let id = format!("msg_{tag}{}", NEXT.fetch_add(1, Ordering::Relaxed));
-    let response = signed_post(client, url, secret, &id, body)
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    post_event(client, url, secret, &format!("msg_{tag}{n}"), event(tag, n)).await
+}
+
+/// Signs and posts `body` under `webhook_id` (the same id again is a redelivery); returns
+/// the delivery id on a 200, nothing on any other answer or none.
+pub async fn post_event(
+    client: &reqwest::Client,
+    url: &str,
+    secret: &WebhookSecret,
+    webhook_id: &str,
+    body: Vec<u8>,
+) -> Option<String> {
+    let response = signed_post(client, url, secret, webhook_id, body)
         .send()
         .await
         .ok()?;
@@ -87,7 +98,7 @@ pub struct IngestResult {
 
 /// `connections` loops posting distinct webhooks for `duration`.
 pub async fn ingest(base: &str, connections: usize, duration: Duration) -> IngestResult {
-    let secret = Arc::new(WebhookSecret::parse(crate::SECRET).expect("secret"));
+    let secret = Arc::new(WebhookSecret::parse(super::SECRET).expect("secret"));
     let url = Arc::new(format!("{base}/webhooks/gigs"));
     let client = client();
     let started = Instant::now();
@@ -129,22 +140,37 @@ pub async fn ingest(base: &str, connections: usize, duration: Duration) -> Inges
 /// `rate` webhooks a second for `secs`; returns each delivery id with the instant its 2xx
 /// arrived.
 pub async fn steady(base: &str, rate: u64, secs: u64) -> Vec<(String, Instant)> {
-    let secret = Arc::new(WebhookSecret::parse(crate::SECRET).expect("secret"));
+    let secret = Arc::new(WebhookSecret::parse(super::SECRET).expect("secret"));
     let url = Arc::new(format!("{base}/webhooks/gigs"));
     let client = client();
-    let mut ticker = tokio::time::interval(Duration::from_micros(1_000_000 / rate));
-    let mut tasks = JoinSet::new();
-    for _ in 0..rate * secs {
-        ticker.tick().await;
+    let answers = paced(rate, rate * secs, move |_| {
         let (client, url, secret) = (client.clone(), url.clone(), secret.clone());
-        tasks.spawn(async move {
+        async move {
             let id = post(&client, &url, &secret, "lat").await;
             id.map(|id| (id, Instant::now()))
-        });
+        }
+    })
+    .await;
+    answers.into_iter().flatten().collect()
+}
+
+/// Starts `task(i)` for i in 0..count, `rate` a second, each on its own; returns their
+/// outputs once all have ended.
+pub async fn paced<T, F, Fut>(rate: u64, count: u64, mut task: F) -> Vec<T>
+where
+    T: Send + 'static,
+    F: FnMut(u64) -> Fut,
+    Fut: std::future::Future<Output = T> + Send + 'static,
+{
+    let mut ticker = tokio::time::interval(Duration::from_micros(1_000_000 / rate.max(1)));
+    let mut tasks = JoinSet::new();
+    for i in 0..count {
+        ticker.tick().await;
+        tasks.spawn(task(i));
     }
     let mut out = Vec::new();
     while let Some(Ok(answer)) = tasks.join_next().await {
-        out.extend(answer);
+        out.push(answer);
     }
     out
 }

@@ -1,4 +1,4 @@
-//! Starting and stopping the service under test, and reading its memory.
+//! Starting and stopping (or killing) the service under test, and reading its memory.
 use std::{
     path::Path,
     process::Stdio,
@@ -16,6 +16,8 @@ pub struct Env<'a> {
     pub database_url: &'a str,
     pub gigs_url: &'a str,
     pub smtp_port: u16,
+    /// More variables for the service, e.g. a setting a fault run needs.
+    pub extra: &'a [(String, String)],
 }
 
 pub fn free_port() -> u16 {
@@ -32,20 +34,31 @@ pub async fn start(
     env: &Env<'_>,
     log: &Path,
 ) -> anyhow::Result<Service> {
-    let port = free_port();
+    start_at(binary, args, env, log, free_port()).await
+}
+
+/// As `start`, on a given loopback port (a restart where the old process listened).
+pub async fn start_at(
+    binary: &Path,
+    args: &[&str],
+    env: &Env<'_>,
+    log: &Path,
+    port: u16,
+) -> anyhow::Result<Service> {
     let file = std::fs::File::create(log)?;
     let child = Command::new(binary)
         .args(args)
         .env("DATABASE_URL", env.database_url)
         .env("LISTEN_ADDR", format!("127.0.0.1:{port}"))
         .env("GIGS_API_URL", env.gigs_url)
-        .env("GIGS_PROJECT", crate::PROJECT)
+        .env("GIGS_PROJECT", super::PROJECT)
         .env("GIGS_API_KEY", "bench")
-        .env("GIGS_WEBHOOK_SECRETS", crate::SECRET)
+        .env("GIGS_WEBHOOK_SECRETS", super::SECRET)
         .env("STATUS_API_TOKENS", "bench")
         .env("SMTP_URL", format!("smtp://127.0.0.1:{}", env.smtp_port))
         .env("EMAIL_FROM", "Bench Mobile <esim@bench.example>")
         .env("RUST_LOG", "warn")
+        .envs(env.extra.iter().map(|(k, v)| (k, v)))
         .stdout(Stdio::from(file.try_clone()?))
         .stderr(Stdio::from(file))
         .kill_on_drop(true)
@@ -84,6 +97,12 @@ impl Service {
                 .map_or(f64::NAN, |kb| kb / 1024.0)
         };
         (field("VmRSS:"), field("VmHWM:"))
+    }
+
+    /// SIGKILL: no shutdown, no lease handed back, as a crash or an OOM kill.
+    pub async fn kill9(mut self) -> anyhow::Result<()> {
+        self.child.kill().await?;
+        Ok(())
     }
 
     pub async fn stop(mut self) -> anyhow::Result<()> {
