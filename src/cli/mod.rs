@@ -1,5 +1,6 @@
 //! The command line: `serve` (default), `worker`, `migrate`, `healthcheck`, `send-webhook`,
-//! `demo`.
+//! `demo`, `sandbox`, `preview`.
+mod preview;
 mod send_webhook;
 
 use std::{path::PathBuf, process::ExitCode, time::Duration};
@@ -60,6 +61,19 @@ enum Command {
         #[arg(long)]
         database_url: Option<String>,
     },
+    /// Serve the demo's stand-in for the Gigs API, for a local stack without a Gigs
+    /// account (docker compose's `sandbox` service).
+    Sandbox {
+        /// Where to listen.
+        #[arg(long, default_value = "0.0.0.0:8081")]
+        listen: String,
+        /// The email address of the sandbox's one user: where the email goes.
+        #[arg(long, default_value = "jerry@example.com")]
+        email: String,
+    },
+    /// Write the email as .eml, .html and .txt with sample data (brand settings and
+    /// TEMPLATES_DIR from the environment); no database, Gigs or mail server needed.
+    Preview(preview::Args),
 }
 
 /// Exit codes: 0 done, 1 failed while running, 2 bad configuration.
@@ -153,6 +167,15 @@ async fn run(command: Command, env: &Env) -> Result<ExitCode, Failure> {
             return Ok(healthcheck(&base).await);
         }
         Command::SendWebhook(args) => return Ok(send_webhook::run(args).await?),
+        Command::Sandbox { listen, email } => {
+            telemetry::init(LogFormat::from_env(env)?);
+            demo::sandbox::serve(&listen, email).await?;
+        }
+        Command::Preview(args) => match preview::run(args) {
+            Ok(()) => {}
+            Err(preview::Failure::Config(e)) => return Err(e.into()),
+            Err(preview::Failure::Run(e)) => return Err(e.into()),
+        },
         Command::Demo {
             mail_dir,
             database_url,

@@ -2,7 +2,7 @@
 mod env;
 mod smtp;
 
-use std::{str::FromStr, time::Duration};
+use std::{path::PathBuf, str::FromStr, time::Duration};
 
 pub use env::Env;
 use env::malformed;
@@ -185,6 +185,8 @@ pub struct EmailSettings {
     pub support_url: Option<Url>,
     /// Enables the device-aware `/install/{token}` link in emails.
     pub public_base_url: Option<Url>,
+    /// Files here replace the built-in templates and strings of the same name.
+    pub templates_dir: Option<PathBuf>,
     /// How long an install link works.
     pub install_link_ttl: Duration,
     /// Derives each delivery's install-link token: `INSTALL_LINK_SECRET`, else
@@ -192,8 +194,20 @@ pub struct EmailSettings {
     pub install_link_key: SecretString,
 }
 
+/// `BRAND_NAME` when unset: the email then uses its wording that names no brand.
+pub const DEFAULT_BRAND_NAME: &str = "Your mobile provider";
+
 impl EmailSettings {
+    /// The brand to name, if one is configured.
+    pub fn brand(&self) -> Option<&str> {
+        Some(self.brand_name.as_str()).filter(|b| *b != DEFAULT_BRAND_NAME)
+    }
+
     pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        let templates_dir = env.get("TEMPLATES_DIR").map(PathBuf::from);
+        if let Some(dir) = &templates_dir {
+            check_templates(dir)?;
+        }
         let smtp_url =
             smtp::parse(env.required("SMTP_URL")?).map_err(|e| malformed("SMTP_URL", e))?;
         let mailbox = |var: &'static str, v: &str| {
@@ -216,7 +230,7 @@ impl EmailSettings {
                 .transpose()?,
             brand_name: env
                 .get("BRAND_NAME")
-                .unwrap_or("Your mobile provider")
+                .unwrap_or(DEFAULT_BRAND_NAME)
                 .to_owned(),
             support_url: env
                 .get("SUPPORT_URL")
@@ -226,6 +240,7 @@ impl EmailSettings {
                 .get("PUBLIC_BASE_URL")
                 .map(|u| parse_http_url("PUBLIC_BASE_URL", u))
                 .transpose()?,
+            templates_dir,
             install_link_ttl: Duration::from_secs(
                 86_400
                     * env
@@ -240,6 +255,17 @@ impl EmailSettings {
             ),
         })
     }
+}
+
+/// Loads the overrides and renders every email and page with them, so a broken file stops
+/// the start (exit 2, naming it) rather than a delivery.
+fn check_templates(dir: &std::path::Path) -> Result<(), ConfigError> {
+    let problem = |e: crate::email::TemplateError| ConfigError {
+        var: "TEMPLATES_DIR",
+        problem: format!("file {e}"),
+    };
+    let templates = crate::email::Templates::load(Some(dir)).map_err(problem)?;
+    crate::install::check_pages(templates).map_err(problem)
 }
 
 #[derive(Debug, Clone)]
