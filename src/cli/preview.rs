@@ -23,8 +23,8 @@ pub enum Kind {
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// One language (en, de, es, fr); every one when left out.
-    #[arg(long)]
+    /// One language; every one when left out.
+    #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(SUPPORTED_LOCALES))]
     locale: Option<String>,
     /// One kind of email; both when left out.
     #[arg(long, value_enum)]
@@ -60,20 +60,10 @@ fn settings() -> Result<EmailSettings, ConfigError> {
 }
 
 pub fn run(args: Args) -> Result<(), Failure> {
-    let locales: Vec<&'static str> = match &args.locale {
-        None => SUPPORTED_LOCALES.to_vec(),
-        Some(l) => vec![
-            SUPPORTED_LOCALES
-                .into_iter()
-                .find(|s| s == l)
-                .ok_or_else(|| {
-                    Failure::Run(anyhow::anyhow!(
-                        "--locale {l:?}: expected one of {}",
-                        SUPPORTED_LOCALES.join(", ")
-                    ))
-                })?,
-        ],
-    };
+    let locales: Vec<&'static str> = SUPPORTED_LOCALES
+        .into_iter()
+        .filter(|l| args.locale.as_deref().is_none_or(|wanted| wanted == *l))
+        .collect();
     let kinds = match args.kind {
         None => vec![DeliveryKind::Activation, DeliveryKind::Reminder],
         Some(Kind::Activation) => vec![DeliveryKind::Activation],

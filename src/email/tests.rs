@@ -173,3 +173,19 @@ fn without_a_support_url_readers_are_told_to_reply() {
         assert!(r.text.contains(&reply), "{locale}");
     }
 }
+
+#[test]
+fn long_codes_become_short_inline_blocks_that_join_to_the_exact_code() {
+    let code = "LPA:1$consumer.rsp.example-operator.com$K2-1A2B3C4D5E6F7G8H9J0KLMNPQRSTUVWX";
+    let html = render::breakable(code).to_string();
+    let chunks: Vec<&str> = html
+        .split("<span style=\"display:inline-block;\">")
+        .filter_map(|c| c.strip_suffix("</span>"))
+        .collect();
+    assert_eq!(chunks.concat(), code, "no character added or lost");
+    assert!(chunks.iter().all(|c| c.chars().count() <= 12), "{chunks:?}");
+    assert!(
+        chunks.contains(&"LPA:") && chunks.contains(&"1$"),
+        "{chunks:?}"
+    );
+}
