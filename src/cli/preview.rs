@@ -1,5 +1,4 @@
-//! `preview`: writes the email as `.eml`, `.html` and `.txt` with sample data, using this
-//! environment's brand settings and `TEMPLATES_DIR`; no database, Gigs or mail server.
+//! `preview`: the email as `.eml`, `.html` and `.txt` with sample data, nothing else needed.
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;

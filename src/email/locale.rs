@@ -1,5 +1,4 @@
-//! Which of our languages a subscriber or a browser gets: `preferredLocale`, then
-//! `Accept-Language`, then English.
+//! Which of our languages a reader gets: `preferredLocale` or `Accept-Language`, else English.
 
 /// Languages with a translation; anything else falls back to English.
 pub const SUPPORTED_LOCALES: [&str; 4] = ["en", "de", "es", "fr"];

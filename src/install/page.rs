@@ -1,5 +1,4 @@
-//! The HTML pages behind an install link, in the reader's language: QR code and manual
-//! details, or "not available".
+//! The install link's pages in the reader's language: the QR code and details, or "not available".
 use std::sync::Arc;
 
 use base64::{Engine, engine::general_purpose::STANDARD as B64};

@@ -1,5 +1,4 @@
-//! The brand owns its email: `TEMPLATES_DIR` overrides, checked at start; the
-//! `Auto-Submitted` header; install pages in the reader's language.
+//! The brand owns its email: `TEMPLATES_DIR`, `preview`, the header, localized install pages.
 use std::{path::PathBuf, process::Command};
 
 use mail_parser::MessageParser;
@@ -14,18 +13,7 @@ fn binary(args: &[&str], templates_dir: &std::path::Path) -> (Option<i32>, Strin
     let out = Command::new(env!("CARGO_BIN_EXE_esim-courier"))
         .args(args)
         .env_clear()
-        .envs([
-            ("GIGS_PROJECT", "acme-mobile"),
-            ("GIGS_API_KEY", "key"),
-            (
-                "GIGS_WEBHOOK_SECRETS",
-                "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
-            ),
-            ("SMTP_URL", "smtp://127.0.0.1:1"),
-            ("EMAIL_FROM", "esim@acme.example"),
-            ("STATUS_API_TOKENS", "t"),
-            ("DATABASE_URL", "postgres://postgres@127.0.0.1:1/none"),
-        ])
+        .envs(crate::cli::base_env())
         .env("TEMPLATES_DIR", templates_dir)
         .output()
         .expect("the binary runs");
