@@ -108,3 +108,24 @@ mod tests {
         assert!(missing.contains("Contacter l"));
     }
 }
+
+#[cfg(test)]
+mod snapshots {
+    use super::*;
+
+    #[test]
+    fn both_pages_match_their_snapshots_in_every_language() {
+        let pages = Pages::with(
+            Arc::new(Templates::new().unwrap()),
+            Some("Acme Mobile"),
+            Some("https://acme.example/help"),
+        );
+        let lpa = LpaActivationCode::parse(SAMPLE_LPA).unwrap();
+        for locale in crate::email::SUPPORTED_LOCALES {
+            // A short stand-in for the QR code's data URI keeps the snapshot readable.
+            let found = pages.render(locale, true, Some((&lpa, "data:,QR".into())));
+            insta::assert_snapshot!(format!("install-{locale}"), found.unwrap());
+            insta::assert_snapshot!(format!("missing-{locale}"), pages.not_available(locale));
+        }
+    }
+}
