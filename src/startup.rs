@@ -106,7 +106,7 @@ impl Application {
                 metrics.clone(),
             ),
             tokens: StatusTokens::new(&settings.http.status_api_tokens),
-            install: InstallPages::new(gigs, &settings.email.brand_name)?,
+            install: InstallPages::new(gigs, &settings.email)?,
             pool: pool.clone(),
             metrics: metrics.clone(),
             resend_limit: ResendLimit(settings.http.resend_min_interval),

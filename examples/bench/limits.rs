@@ -78,6 +78,7 @@ pub fn sample_message() -> anyhow::Result<lettre::Message> {
         brand_name: "Your mobile provider".into(),
         support_url: None,
         public_base_url: None,
+        templates_dir: None,
         install_link_ttl: Duration::from_secs(86_400),
         install_link_key: SecretString::from("link-key-for-tests"),
     };

@@ -1,5 +1,6 @@
 //! The command line: `serve` (default), `worker`, `migrate`, `reconcile`, `healthcheck`,
-//! `send-webhook`, `demo`.
+//! `send-webhook`, `demo`, `sandbox`, `preview`.
+mod preview;
 mod send_webhook;
 
 use std::{path::PathBuf, process::ExitCode, time::Duration};
@@ -67,6 +68,19 @@ enum Command {
         #[arg(long)]
         database_url: Option<String>,
     },
+    /// Serve the demo's stand-in for the Gigs API, for a local stack without a Gigs
+    /// account (docker compose's `sandbox` service).
+    Sandbox {
+        /// Where to listen.
+        #[arg(long, default_value = "0.0.0.0:8081")]
+        listen: String,
+        /// The email address of the sandbox's one user: where the email goes.
+        #[arg(long, default_value = "jerry@example.com")]
+        email: String,
+    },
+    /// Write the email as .eml, .html and .txt with sample data (brand settings and
+    /// TEMPLATES_DIR from the environment); no database, Gigs or mail server needed.
+    Preview(preview::Args),
 }
 
 /// Exit codes: 0 done, 1 failed while running, 2 bad configuration.
@@ -92,6 +106,20 @@ pub fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Loads `TEMPLATES_DIR`'s overrides and renders every email and page with them, so a
+/// broken file stops the start (exit 2, naming it) rather than a delivery.
+fn check_templates(email: &EmailSettings) -> Result<(), ConfigError> {
+    let Some(dir) = &email.templates_dir else {
+        return Ok(());
+    };
+    let problem = |e: crate::email::TemplateError| ConfigError {
+        var: "TEMPLATES_DIR",
+        problem: format!("file {e}"),
+    };
+    let templates = crate::email::Templates::load(Some(dir)).map_err(problem)?;
+    crate::install::check_pages(templates).map_err(problem)
 }
 
 /// The chain of causes, skipping one its parent already quotes (sqlx and std errors
@@ -132,6 +160,7 @@ async fn run(command: Command, env: &Env) -> Result<ExitCode, Failure> {
     match command {
         Command::Serve { no_worker } => {
             let settings = Settings::from_env(env)?;
+            check_templates(&settings.email)?;
             telemetry::init(LogFormat::from_env(env)?);
             for warning in settings.http.warnings() {
                 tracing::warn!("{warning}");
@@ -176,6 +205,15 @@ async fn run(command: Command, env: &Env) -> Result<ExitCode, Failure> {
             return Ok(healthcheck(&base).await);
         }
         Command::SendWebhook(args) => return Ok(send_webhook::run(args).await?),
+        Command::Sandbox { listen, email } => {
+            telemetry::init(LogFormat::from_env(env)?);
+            demo::sandbox::serve(&listen, email).await?;
+        }
+        Command::Preview(args) => match preview::run(args) {
+            Ok(()) => {}
+            Err(preview::Failure::Config(e)) => return Err(e.into()),
+            Err(preview::Failure::Run(e)) => return Err(e.into()),
+        },
         Command::Demo {
             mail_dir,
             database_url,
@@ -203,6 +241,7 @@ async fn run_worker(env: &Env) -> Result<(), Failure> {
         lifecycle: LifecycleSettings::from_env(env)?,
         operations: OperationsSettings::from_env(env)?,
     };
+    check_templates(&parts.email)?;
     telemetry::init(LogFormat::from_env(env)?);
     let cancel = CancellationToken::new();
     startup::cancel_on_signal(cancel.clone());

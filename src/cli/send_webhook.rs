@@ -16,15 +16,21 @@ pub struct Args {
     /// The `webhook-id`; random by default, so repeats are new messages.
     #[arg(long)]
     id: Option<String>,
-    /// The JSON event to send, as Gigs would send it.
+    /// The JSON event to send, as Gigs would send it; `-` reads it from stdin.
     file: PathBuf,
 }
 
 /// Exits 0 on a 2xx answer, 1 otherwise.
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let secret = webhooks::WebhookSecret::parse(&args.secret).context("--secret")?;
-    let body = std::fs::read(&args.file)
-        .with_context(|| format!("cannot read {}", args.file.display()))?;
+    let body = if args.file.as_os_str() == "-" {
+        let mut body = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut body)
+            .context("cannot read stdin")?;
+        body
+    } else {
+        std::fs::read(&args.file).with_context(|| format!("cannot read {}", args.file.display()))?
+    };
     let id = args
         .id
         .unwrap_or_else(|| format!("msg_{}", random_base62(24)));

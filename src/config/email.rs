@@ -1,5 +1,5 @@
 //! Settings of the email: SMTP server, sender, brand, install links.
-use std::time::Duration;
+use std::{path::PathBuf, time::Duration};
 
 use lettre::message::Mailbox;
 use secrecy::SecretString;
@@ -16,6 +16,9 @@ pub struct EmailSettings {
     pub support_url: Option<Url>,
     /// Enables the device-aware `/install/{token}` link in emails.
     pub public_base_url: Option<Url>,
+    /// Files here replace the built-in templates and strings of the same name; they are
+    /// rendered once at start (see `email::check_overrides`).
+    pub templates_dir: Option<PathBuf>,
     /// How long an install link works.
     pub install_link_ttl: Duration,
     /// Derives each delivery's install-link token: `INSTALL_LINK_SECRET`, else
@@ -23,8 +26,23 @@ pub struct EmailSettings {
     pub install_link_key: SecretString,
 }
 
+/// `BRAND_NAME` when unset: the email then uses its wording that names no brand.
+pub const DEFAULT_BRAND_NAME: &str = "Your mobile provider";
+
 impl EmailSettings {
+    /// The brand to name, if one is configured.
+    pub fn brand(&self) -> Option<&str> {
+        Some(self.brand_name.as_str()).filter(|b| *b != DEFAULT_BRAND_NAME)
+    }
+
     pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        let templates_dir = env.get("TEMPLATES_DIR").map(PathBuf::from);
+        if let Some(dir) = templates_dir.as_ref().filter(|d| !d.is_dir()) {
+            return Err(malformed(
+                "TEMPLATES_DIR",
+                format!("{} is not a folder", dir.display()),
+            ));
+        }
         let smtp_url =
             smtp::parse(env.required("SMTP_URL")?).map_err(|e| malformed("SMTP_URL", e))?;
         let mailbox = |var: &'static str, v: &str| {
@@ -47,7 +65,7 @@ impl EmailSettings {
                 .transpose()?,
             brand_name: env
                 .get("BRAND_NAME")
-                .unwrap_or("Your mobile provider")
+                .unwrap_or(DEFAULT_BRAND_NAME)
                 .to_owned(),
             support_url: env
                 .get("SUPPORT_URL")
@@ -57,6 +75,7 @@ impl EmailSettings {
                 .get("PUBLIC_BASE_URL")
                 .map(|u| parse_http_url("PUBLIC_BASE_URL", u))
                 .transpose()?,
+            templates_dir,
             install_link_ttl: Duration::from_secs(
                 86_400
                     * env

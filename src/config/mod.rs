@@ -8,7 +8,7 @@ mod smtp;
 
 use std::{str::FromStr, time::Duration};
 
-pub use email::EmailSettings;
+pub use email::{DEFAULT_BRAND_NAME, EmailSettings};
 pub use env::Env;
 use env::malformed;
 pub use http::{DEFAULT_TRIGGER_EVENTS, HttpSettings, KNOWN_TRIGGER_EVENTS};

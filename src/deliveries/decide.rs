@@ -9,10 +9,20 @@ use crate::domain::DeliveryStatus;
 /// How an attempt ended.
 #[derive(Debug, PartialEq)]
 pub enum Outcome {
-    Delivered { message_id: String },
-    Skipped { reason: String },
-    Retry { reason: String, at: DateTime<Utc> },
-    Failed { reason: String },
+    Delivered {
+        message_id: String,
+        locale: &'static str,
+    },
+    Skipped {
+        reason: String,
+    },
+    Retry {
+        reason: String,
+        at: DateTime<Utc>,
+    },
+    Failed {
+        reason: String,
+    },
 }
 
 impl Outcome {
@@ -87,6 +97,7 @@ pub fn decide(
             ),
             outcome: Outcome::Delivered {
                 message_id: sent.message_id,
+                locale: sent.locale,
             },
         },
         Err(AttemptError::Skip(reason)) => Decision {
@@ -153,7 +164,8 @@ mod tests {
         assert_eq!(
             d.outcome,
             Outcome::Delivered {
-                message_id: "<dlv_1@acme.example>".into()
+                message_id: "<dlv_1@acme.example>".into(),
+                locale: "en",
             }
         );
         assert!(d.detail.contains("j***@example.com") && d.detail.contains("locale en"));

@@ -45,12 +45,16 @@ pub(super) async fn record(
             _ => None,
         },
         message_id: match outcome {
-            Outcome::Delivered { message_id } => Some(message_id),
+            Outcome::Delivered { message_id, .. } => Some(message_id),
             _ => None,
         },
         user_id: resolved.user_id.as_ref(),
         recipient: resolved.recipient.as_deref(),
         detail: &decision.detail,
+        locale: match outcome {
+            Outcome::Delivered { locale, .. } => Some(locale),
+            _ => None,
+        },
     };
     // A message the mail server accepted would be sent again if its outcome were lost:
     // while PostgreSQL is unreachable, keep trying (the heartbeat keeps the lease).

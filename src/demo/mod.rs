@@ -55,16 +55,18 @@ pub async fn run(env: &Env, mail_dir: &Path, database_url: Option<&str>) -> anyh
     let (gigs_url, sandbox) = sandbox::start(DEMO_RECIPIENT.to_owned())?;
     let secret = format!("whsec_{}", B64.encode(random_base62(32)));
     let token = random_base62(32);
-    let settings = demo_settings(&database_url, &gigs_url, &smtp_url, &secret, &token)?;
+    // Bound first: the emailed install link names the demo's own address.
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    let base = format!("http://127.0.0.1:{}", listener.local_addr()?.port());
+    let mut settings = demo_settings(&database_url, &gigs_url, &smtp_url, &secret, &token)?;
+    settings.email.public_base_url = Some(base.parse()?);
 
     println!("esim-courier demo");
     println!("  database   {}", redact_password(&database_url));
     println!("  Gigs API   sandbox at {gigs_url}");
     store::create_and_migrate(&settings.database).await?;
     let pool = store::lazy_pool(&settings.database)?;
-    let listener = TcpListener::bind("127.0.0.1:0")?;
     let app = Application::build_with(settings, pool, listener, RunOptions::default())?;
-    let base = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
     println!("  service    {base}");
 
@@ -113,6 +115,7 @@ fn demo_settings(
             brand_name: "Demo Mobile".into(),
             support_url: Some("https://demo.example/help".parse()?),
             public_base_url: None,
+            templates_dir: None,
             install_link_ttl: Duration::from_secs(30 * 86_400),
             install_link_key: SecretString::from(random_base62(32)),
         },

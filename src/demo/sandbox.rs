@@ -43,29 +43,53 @@ async fn credentials(path: web::Path<(String, String)>) -> HttpResponse {
     }))
 }
 
+fn app(
+    recipient: web::Data<String>,
+) -> App<
+    impl actix_web::dev::ServiceFactory<
+        actix_web::dev::ServiceRequest,
+        Config = (),
+        Response = actix_web::dev::ServiceResponse,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    App::new()
+        .app_data(recipient)
+        .route("/projects/{p}/users/{id}", web::get().to(user))
+        .route(
+            "/projects/{p}/subscriptions/{id}",
+            web::get().to(subscription),
+        )
+        .route(
+            "/projects/{p}/sims/{id}/credentials",
+            web::get().to(credentials),
+        )
+}
+
 /// Starts the sandbox on a free local port; returns its base URL and a stop handle.
 pub fn start(recipient: String) -> anyhow::Result<(String, ServerHandle)> {
     let listener = TcpListener::bind("127.0.0.1:0")?;
     let url = format!("http://127.0.0.1:{}", listener.local_addr()?.port());
     let recipient = web::Data::new(recipient);
-    let server = HttpServer::new(move || {
-        App::new()
-            .app_data(recipient.clone())
-            .route("/projects/{p}/users/{id}", web::get().to(user))
-            .route(
-                "/projects/{p}/subscriptions/{id}",
-                web::get().to(subscription),
-            )
-            .route(
-                "/projects/{p}/sims/{id}/credentials",
-                web::get().to(credentials),
-            )
-    })
-    .workers(1)
-    .disable_signals()
-    .listen(listener)?
-    .run();
+    let server = HttpServer::new(move || app(recipient.clone()))
+        .workers(1)
+        .disable_signals()
+        .listen(listener)?
+        .run();
     let handle = server.handle();
     tokio::spawn(server);
     Ok((url, handle))
+}
+
+/// Serves the sandbox on `listen` until SIGINT or SIGTERM (`esim-courier sandbox`). It
+/// answers for any project, user, subscription and SIM id, so any sample event works.
+pub async fn serve(listen: &str, recipient: String) -> anyhow::Result<()> {
+    let recipient = web::Data::new(recipient);
+    let server = HttpServer::new(move || app(recipient.clone()))
+        .workers(1)
+        .bind(listen)?;
+    tracing::info!(listen, "Gigs sandbox serving");
+    server.run().await?;
+    Ok(())
 }

@@ -8,7 +8,7 @@ use lettre::{
 };
 use secrecy::ExposeSecret;
 
-use super::{EmailContext, Templates, locale_for, qr_png};
+use super::{EmailContext, Rendered, Templates, locale_for, qr_png};
 use crate::{
     config::EmailSettings,
     domain::{DeliveryKind, LpaActivationCode},
@@ -49,6 +49,25 @@ pub struct Composed {
     pub locale: &'static str,
 }
 
+/// `Auto-Submitted: auto-generated` (RFC 3834): vacation responders and other robots
+/// leave the message alone, so no auto-reply loops back to the sender.
+#[derive(Clone)]
+struct AutoSubmitted;
+
+impl Header for AutoSubmitted {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("Auto-Submitted")
+    }
+
+    fn parse(_: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(Self)
+    }
+
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), "auto-generated".to_owned())
+    }
+}
+
 pub struct EmailComposer {
     templates: Templates,
     settings: EmailSettings,
@@ -58,7 +77,7 @@ pub struct EmailComposer {
 impl EmailComposer {
     pub fn new(settings: &EmailSettings) -> anyhow::Result<Self> {
         Ok(Self {
-            templates: Templates::new()?,
+            templates: Templates::load(settings.templates_dir.as_deref())?,
             message_id_domain: settings.from.email.domain().to_owned(),
             settings: settings.clone(),
         })
@@ -70,6 +89,34 @@ impl EmailComposer {
         format!("<{delivery_id}@{}>", self.message_id_domain)
     }
 
+    /// The subject and both parts, as `compose` puts them in the message.
+    pub fn render(
+        &self,
+        to: &Recipient<'_>,
+        lpa: &LpaActivationCode,
+        creds: &SimCredentials,
+        install_link: Option<&str>,
+        kind: DeliveryKind,
+    ) -> anyhow::Result<Rendered> {
+        Ok(self.templates.render(&EmailContext {
+            locale: locale_for(to.preferred_locale),
+            kind,
+            brand: self.settings.brand(),
+            support_url: self.settings.support_url.as_ref().map(|u| u.as_str()),
+            name: to.name.filter(|n| !n.trim().is_empty()),
+            install_link,
+            ios_url: creds.ios_install_url.as_ref().map(|u| u.expose_secret()),
+            android_url: creds
+                .android_install_url
+                .as_ref()
+                .map(|u| u.expose_secret()),
+            lpa: lpa.expose(),
+            smdp: lpa.smdp_address(),
+            matching_id: lpa.matching_id(),
+            qr_cid: QR_CID,
+        })?)
+    }
+
     pub fn compose(
         &self,
         delivery_id: &str,
@@ -79,24 +126,7 @@ impl EmailComposer {
         install_link: Option<&str>,
         kind: DeliveryKind,
     ) -> anyhow::Result<Composed> {
-        let locale = locale_for(to.preferred_locale);
-        let support_url = self.settings.support_url.as_ref().map(|u| u.as_str());
-        let rendered = self.templates.render(&EmailContext {
-            locale,
-            kind,
-            brand: &self.settings.brand_name,
-            support_url,
-            name: to.name.filter(|n| !n.trim().is_empty()),
-            install_link,
-            ios_url: creds.ios_install_url.as_ref().map(|u| u.expose_secret()),
-            android_url: creds
-                .android_install_url
-                .as_ref()
-                .map(|u| u.expose_secret()),
-            smdp: lpa.smdp_address(),
-            matching_id: lpa.matching_id(),
-            qr_cid: QR_CID,
-        })?;
+        let rendered = self.render(to, lpa, creds, install_link, kind)?;
         let png = qr_png(lpa.expose())?;
         let message_id = self.message_id(delivery_id);
         let mut builder = Message::builder()
@@ -104,7 +134,8 @@ impl EmailComposer {
             .from(self.settings.from.clone())
             .to(to.mailbox.clone())
             .subject(rendered.subject)
-            .message_id(Some(message_id.clone()));
+            .message_id(Some(message_id.clone()))
+            .header(AutoSubmitted);
         if let Some(reply_to) = &self.settings.reply_to {
             builder = builder.reply_to(reply_to.clone());
         }
@@ -122,7 +153,7 @@ impl EmailComposer {
         Ok(Composed {
             message,
             message_id,
-            locale,
+            locale: locale_for(to.preferred_locale),
         })
     }
 }

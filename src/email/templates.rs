@@ -1,276 +1,250 @@
-//! Email templates and translations, compiled into the binary.
-use std::collections::BTreeMap;
+//! The templates and their strings: built in, or replaced file by file from `TEMPLATES_DIR`.
+use std::{
+    collections::BTreeMap,
+    path::{Path, PathBuf},
+};
 
 use minijinja::Environment;
-use serde::Serialize;
 use serde_json::{Map, Value};
 
+use super::{SUPPORTED_LOCALES, theme::Theme};
 use crate::domain::DeliveryKind;
 
-/// Languages with a translation; anything else falls back to English.
-pub const SUPPORTED_LOCALES: [&str; 4] = ["en", "de", "es", "fr"];
-
+const TEMPLATE_FILES: [(&str, &str); 3] = [
+    ("email.html", include_str!("../../templates/email.html")),
+    ("email.txt", include_str!("../../templates/email.txt")),
+    ("install.html", include_str!("../../templates/install.html")),
+];
+const THEME_FILE: &str = include_str!("../../templates/theme.json");
 const LOCALE_FILES: [(&str, &str); 4] = [
     ("en", include_str!("../../templates/locales/en.json")),
     ("de", include_str!("../../templates/locales/de.json")),
     ("es", include_str!("../../templates/locales/es.json")),
     ("fr", include_str!("../../templates/locales/fr.json")),
 ];
+/// Strings used in place of the branded ones when `BRAND_NAME` is unset.
+const UNBRANDED: &str = "unbranded";
 
-/// The language of a Gigs `preferredLocale` (`de-DE`, `de_AT`, `fr`) we can write in.
-pub fn locale_for(preferred: Option<&str>) -> &'static str {
-    let lang = preferred
-        .and_then(|p| p.split(['-', '_']).next())
-        .map(str::to_ascii_lowercase);
-    SUPPORTED_LOCALES
-        .into_iter()
-        .find(|l| Some(*l) == lang.as_deref())
-        .unwrap_or("en")
+/// A template file that cannot be used; `Display` names the file first.
+#[derive(Debug, thiserror::Error)]
+#[error("{file}: {problem}")]
+pub struct TemplateError {
+    pub file: String,
+    pub problem: String,
 }
 
-#[derive(Debug, Serialize)]
-pub struct Platform {
-    pub heading: String,
-    pub button: String,
-    pub url: String,
-    pub url_html: minijinja::Value,
-    pub steps: Vec<String>,
-}
-
-/// Escapes what HTML requires and leaves `/` alone, so links stay readable in the source.
-fn url_value(url: &str) -> minijinja::Value {
-    let mut out = String::with_capacity(url.len());
-    for ch in url.chars() {
-        match ch {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
+fn error(file: impl Into<String>, problem: impl ToString) -> TemplateError {
+    // One line, whatever the parser says: it is printed as the one line before exit 2.
+    let problem = problem
+        .to_string()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    TemplateError {
+        file: file.into(),
+        problem,
     }
-    minijinja::Value::from_safe_string(out)
-}
-
-/// What a template may show; the caller has already chosen which links exist.
-pub struct EmailContext<'a> {
-    pub locale: &'static str,
-    /// A reminder has its own subject and opening; everything else is shared.
-    pub kind: DeliveryKind,
-    pub brand: &'a str,
-    pub support_url: Option<&'a str>,
-    pub name: Option<&'a str>,
-    pub install_link: Option<&'a str>,
-    pub ios_url: Option<&'a str>,
-    pub android_url: Option<&'a str>,
-    pub smdp: &'a str,
-    pub matching_id: &'a str,
-    pub qr_cid: &'a str,
-}
-
-pub struct Rendered {
-    pub subject: String,
-    pub text: String,
-    pub html: String,
 }
 
 pub struct Templates {
-    env: Environment<'static>,
+    pub(super) env: Environment<'static>,
     strings: BTreeMap<&'static str, Map<String, Value>>,
+    pub(super) theme: Theme,
+    /// Where each template came from, to name the file when it fails to render.
+    origin: BTreeMap<&'static str, String>,
 }
 
 impl Templates {
+    /// The built-in templates only.
     pub fn new() -> anyhow::Result<Self> {
-        let mut env = Environment::new();
-        // The `.html` name turns on HTML auto-escaping; `.txt` stays plain.
-        env.add_template("email.html", include_str!("../../templates/email.html"))?;
-        env.add_template("email.txt", include_str!("../../templates/email.txt"))?;
-        let mut strings = BTreeMap::new();
-        for (lang, json) in LOCALE_FILES {
-            let map: Map<String, Value> = serde_json::from_str(json)?;
-            strings.insert(lang, map);
-        }
-        let english: Vec<&String> = strings["en"].keys().collect();
-        for (lang, map) in &strings {
-            let keys: Vec<&String> = map.keys().collect();
-            anyhow::ensure!(
-                keys == english,
-                "locale {lang} does not have the English keys"
-            );
-        }
-        Ok(Self { env, strings })
+        Ok(Self::load(None)?)
     }
 
-    pub fn render(&self, c: &EmailContext<'_>) -> anyhow::Result<Rendered> {
-        let mut t = with_brand(&self.strings[c.locale], c.brand);
-        if c.kind == DeliveryKind::Reminder {
-            for (key, reminder_key) in
-                [("subject", "reminder_subject"), ("intro", "reminder_intro")]
-            {
-                if let Some(v) = t.get(reminder_key).cloned() {
+    /// The built-in templates, each replaced by a file of the same name in `dir`. A locale
+    /// file there replaces the keys it names; keys it leaves out keep the built-in wording.
+    pub fn load(dir: Option<&Path>) -> Result<Self, TemplateError> {
+        if let Some(dir) = dir {
+            check_dir(dir)?;
+        }
+        let read = |name: &str, built_in: &'static str| match dir.map(|d| d.join(name)) {
+            Some(path) if path.exists() => std::fs::read_to_string(&path)
+                .map(|text| (Some(path.display().to_string()), text))
+                .map_err(|e| error(path.display().to_string(), e)),
+            _ => Ok((None, built_in.to_owned())),
+        };
+        let mut env = Environment::new();
+        let mut origin = BTreeMap::new();
+        for (name, built_in) in TEMPLATE_FILES {
+            let (path, source) = read(name, built_in)?;
+            let file = path.unwrap_or_else(|| format!("built-in {name}"));
+            // The `.html` names turn on HTML auto-escaping; `.txt` stays plain.
+            env.add_template_owned(name, source)
+                .map_err(|e| error(&file, e))?;
+            origin.insert(name, file);
+        }
+        let (path, json) = read("theme.json", THEME_FILE)?;
+        let theme = Theme::parse(&json)
+            .map_err(|e| error(path.unwrap_or_else(|| "built-in theme.json".into()), e))?;
+        let mut strings = BTreeMap::new();
+        for (lang, built_in) in LOCALE_FILES {
+            let mut map: Map<String, Value> =
+                serde_json::from_str(built_in).map_err(|e| error(lang, e))?;
+            let name = format!("locales/{lang}.json");
+            if let (Some(path), json) = read(&name, built_in)? {
+                let replaced: Map<String, Value> =
+                    serde_json::from_str(&json).map_err(|e| error(&path, e))?;
+                check_strings(&replaced).map_err(|e| error(&path, e))?;
+                merge(&mut map, replaced);
+            }
+            strings.insert(lang, map);
+        }
+        let templates = Self {
+            env,
+            strings,
+            theme,
+            origin,
+        };
+        templates.check_renders()?;
+        Ok(templates)
+    }
+
+    /// One locale's strings for one email or page: the reminder's own subject and
+    /// opening, the unbranded wording when there is no brand, and the brand filled in.
+    pub fn strings(
+        &self,
+        locale: &str,
+        brand: Option<&str>,
+        kind: DeliveryKind,
+    ) -> Map<String, Value> {
+        let mut t = self
+            .strings
+            .get(locale)
+            .unwrap_or(&self.strings["en"])
+            .clone();
+        if brand.is_none()
+            && let Some(Value::Object(unbranded)) = t.remove(UNBRANDED)
+        {
+            t.extend(unbranded);
+        }
+        t.remove(UNBRANDED);
+        if kind == DeliveryKind::Reminder {
+            for key in ["subject", "title", "intro"] {
+                if let Some(v) = t.get(&format!("reminder_{key}")).cloned() {
                     t.insert(key.to_owned(), v);
                 }
             }
         }
-        let text_of = |key: &str| {
-            t.get(key)
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_owned()
-        };
-        let steps_of = |key: &str| -> Vec<String> {
-            t.get(key)
-                .and_then(Value::as_array)
-                .map(|a| {
-                    a.iter()
-                        .filter_map(Value::as_str)
-                        .map(str::to_owned)
-                        .collect()
-                })
-                .unwrap_or_default()
-        };
-        let mut platforms = Vec::new();
-        if let Some(url) = c.ios_url {
-            platforms.push(Platform {
-                heading: text_of("iphone_heading"),
-                button: text_of("iphone_button"),
-                url: url.to_owned(),
-                url_html: url_value(url),
-                steps: steps_of("iphone_steps"),
-            });
-        }
-        if let Some(url) = c.android_url {
-            platforms.push(Platform {
-                heading: text_of("android_heading"),
-                button: text_of("android_button"),
-                url: url.to_owned(),
-                url_html: url_value(url),
-                steps: steps_of("android_steps"),
-            });
-        }
-        let ctx = minijinja::context! {
-            lang => c.locale,
-            t => &t,
-            brand => c.brand,
-            support_url => c.support_url,
-            support_url_html => c.support_url.map(url_value),
-            name => c.name,
-            install_link => c.install_link,
-            install_link_html => c.install_link.map(url_value),
-            platforms => platforms,
-            smdp => c.smdp,
-            matching_id => c.matching_id,
-            qr_cid => c.qr_cid,
-        };
-        Ok(Rendered {
-            subject: text_of("subject"),
-            text: self.env.get_template("email.txt")?.render(&ctx)?,
-            html: self.env.get_template("email.html")?.render(&ctx)?,
-        })
-    }
-}
-
-fn with_brand(strings: &Map<String, Value>, brand: &str) -> Map<String, Value> {
-    fn sub(v: &Value, brand: &str) -> Value {
-        match v {
-            Value::String(s) => Value::String(s.replace("{brand}", brand)),
-            Value::Array(a) => Value::Array(a.iter().map(|v| sub(v, brand)).collect()),
-            other => other.clone(),
-        }
-    }
-    strings
-        .iter()
-        .map(|(k, v)| (k.clone(), sub(v, brand)))
-        .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn context<'a>(locale: &'static str, name: Option<&'a str>) -> EmailContext<'a> {
-        EmailContext {
-            locale,
-            kind: DeliveryKind::Activation,
-            brand: "Acme <Mobile>",
-            support_url: Some("https://acme.example/help"),
-            name,
-            install_link: None,
-            ios_url: Some("https://esimsetup.apple.com/x?carddata=LPA:1$a$b"),
-            android_url: Some("https://esimsetup.android.com/x?carddata=LPA:1$a$b"),
-            smdp: "smdp.example",
-            matching_id: "ABC-123",
-            qr_cid: "qr@test",
-        }
+        let brand = brand.unwrap_or_default();
+        t.into_iter()
+            .map(|(k, v)| (k, fill(&v, "{brand}", brand)))
+            .collect()
     }
 
-    #[test]
-    fn a_reminder_has_its_own_subject_and_opening_in_every_locale() {
-        let templates = Templates::new().unwrap();
+    /// Renders one template, naming its file if that fails.
+    pub fn render_template(
+        &self,
+        name: &'static str,
+        ctx: minijinja::Value,
+    ) -> Result<String, TemplateError> {
+        let file = self.origin.get(name).map_or(name, String::as_str);
+        self.env
+            .get_template(name)
+            .and_then(|t| t.render(ctx))
+            .map_err(|e| error(file, e))
+    }
+
+    /// Every locale and kind renders with sample data: a broken override stops the start.
+    fn check_renders(&self) -> Result<(), TemplateError> {
         for locale in SUPPORTED_LOCALES {
-            let first = templates.render(&context(locale, None)).unwrap();
-            let reminder = templates
-                .render(&EmailContext {
-                    kind: DeliveryKind::Reminder,
-                    ..context(locale, None)
-                })
-                .unwrap();
-            assert_ne!(first.subject, reminder.subject, "{locale}");
-            assert!(reminder.subject.contains("Acme"), "{locale}");
-            assert_ne!(first.text, reminder.text, "{locale}");
-            assert!(
-                reminder.text.contains("ABC-123"),
-                "{locale}: same install details"
-            );
-        }
-    }
-
-    #[test]
-    fn every_locale_loads_with_the_same_keys() {
-        Templates::new().unwrap();
-    }
-
-    #[test]
-    fn preferred_locales_map_to_a_translation_or_english() {
-        assert_eq!(locale_for(Some("de-DE")), "de");
-        assert_eq!(locale_for(Some("fr_CA")), "fr");
-        assert_eq!(locale_for(Some("ES")), "es");
-        assert_eq!(locale_for(Some("ja-JP")), "en");
-        assert_eq!(locale_for(None), "en");
-    }
-
-    #[test]
-    fn html_escapes_user_and_brand_text_but_text_part_does_not() {
-        let t = Templates::new().unwrap();
-        let r = t.render(&context("en", Some("<b>Jerry</b>"))).unwrap();
-        assert!(
-            r.html.contains("&lt;b&gt;Jerry&lt;&#x2f;b&gt;")
-                || r.html.contains("&lt;b&gt;Jerry&lt;/b&gt;"),
-            "{}",
-            r.html
-        );
-        assert!(!r.html.contains("<b>Jerry</b>"));
-        assert!(r.html.contains("Acme &lt;Mobile&gt;"));
-        assert!(r.text.contains("Hi <b>Jerry</b>,"));
-        assert_eq!(r.subject, "Your Acme <Mobile> eSIM is ready to install");
-    }
-
-    #[test]
-    fn both_parts_carry_links_and_manual_details() {
-        let t = Templates::new().unwrap();
-        for lang in SUPPORTED_LOCALES {
-            let r = t.render(&context(lang, None)).unwrap();
-            for part in [&r.text, &r.html] {
-                assert!(part.contains("esimsetup.apple.com"), "{lang}");
-                assert!(part.contains("esimsetup.android.com"), "{lang}");
-                assert!(
-                    part.contains("smdp.example") && part.contains("ABC-123"),
-                    "{lang}"
-                );
-                assert!(part.contains("https://acme.example/help"), "{lang}");
+            for kind in [DeliveryKind::Activation, DeliveryKind::Reminder] {
+                for sample in super::render::samples(locale, kind) {
+                    self.render(&sample)?;
+                }
             }
-            assert!(r.html.contains("src=\"cid:qr@test\""));
+        }
+        Ok(())
+    }
+}
+
+/// Replaces `placeholder` in every string of `v`.
+pub(super) fn fill(v: &Value, placeholder: &str, with: &str) -> Value {
+    match v {
+        Value::String(s) => Value::String(s.replace(placeholder, with)),
+        Value::Array(a) => Value::Array(a.iter().map(|v| fill(v, placeholder, with)).collect()),
+        Value::Object(o) => Value::Object(
+            o.iter()
+                .map(|(k, v)| (k.clone(), fill(v, placeholder, with)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+fn merge(into: &mut Map<String, Value>, from: Map<String, Value>) {
+    for (key, value) in from {
+        match (into.get_mut(&key), value) {
+            (Some(Value::Object(old)), Value::Object(new)) => old.extend(new),
+            (_, value) => {
+                into.insert(key, value);
+            }
         }
     }
+}
+
+/// A locale file holds strings and lists of strings (and the `unbranded` group of them).
+fn check_strings(map: &Map<String, Value>) -> Result<(), String> {
+    let text = |v: &Value| match v {
+        Value::String(_) => true,
+        Value::Array(a) => a.iter().all(Value::is_string),
+        _ => false,
+    };
+    for (key, value) in map {
+        let ok = match value {
+            Value::Object(group) if key == UNBRANDED => group.values().all(text),
+            v => text(v),
+        };
+        if !ok {
+            return Err(format!("{key} must be a string or a list of strings"));
+        }
+    }
+    Ok(())
+}
+
+/// The directory exists, and holds no template-like file we would silently ignore (a
+/// misspelt name would otherwise leave the built-in wording in place unnoticed).
+fn check_dir(dir: &Path) -> Result<(), TemplateError> {
+    let known: Vec<String> = TEMPLATE_FILES
+        .iter()
+        .map(|(name, _)| (*name).to_owned())
+        .chain(["theme.json".to_owned()])
+        .chain(
+            LOCALE_FILES
+                .iter()
+                .map(|(l, _)| format!("locales/{l}.json")),
+        )
+        .collect();
+    let list = |d: &Path| -> Result<Vec<PathBuf>, TemplateError> {
+        let entries = std::fs::read_dir(d).map_err(|e| error(d.display().to_string(), e))?;
+        Ok(entries.filter_map(Result::ok).map(|e| e.path()).collect())
+    };
+    let mut files = list(dir)?;
+    if dir.join("locales").is_dir() {
+        files.extend(list(&dir.join("locales"))?);
+    }
+    for path in files {
+        let relative = path.strip_prefix(dir).unwrap_or(&path).to_string_lossy();
+        let template_like = ["html", "txt", "json"]
+            .iter()
+            .any(|ext| path.extension().is_some_and(|e| e == *ext));
+        if template_like && !known.iter().any(|k| *k == relative) {
+            return Err(error(
+                path.display().to_string(),
+                format!(
+                    "is not a file esim-courier reads; expected one of {}",
+                    known.join(", ")
+                ),
+            ));
+        }
+    }
+    Ok(())
 }

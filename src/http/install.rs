@@ -54,22 +54,44 @@ pub async fn open_install_link(
     install: web::Data<InstallPages>,
 ) -> HttpResponse {
     let token = path.into_inner();
-    let unavailable = || html(StatusCode::SERVICE_UNAVAILABLE, install.not_available());
+    // The delivery's language first (below); for an unknown link, the reader's.
+    let locale = req
+        .headers()
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(crate::email::locale_from_accept_language)
+        .unwrap_or("en");
+    let unavailable = || {
+        html(
+            StatusCode::SERVICE_UNAVAILABLE,
+            install.not_available(locale),
+        )
+    };
     let link = match install::find_live(&pool, &token).await {
         Ok(Some(link)) => link,
-        Ok(None) => return html(StatusCode::NOT_FOUND, install.not_available()),
+        Ok(None) => return html(StatusCode::NOT_FOUND, install.not_available(locale)),
         Err(e) => {
             tracing::warn!(error = %e, "install link lookup failed");
             return unavailable();
         }
     };
+    // The language the email was sent in, so the page continues it.
+    let locale = link
+        .locale
+        .as_deref()
+        .and_then(|l| {
+            crate::email::SUPPORTED_LOCALES
+                .into_iter()
+                .find(|s| *s == l)
+        })
+        .unwrap_or(locale);
     let user_agent = req
         .headers()
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
     let device = detect(user_agent);
-    match install.open(&link, device).await {
+    match install.open(&link, device, locale).await {
         Ok((opened, what)) => {
             let response = match opened {
                 Opened::Redirect(url) => private(

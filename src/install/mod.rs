@@ -8,3 +8,4 @@ mod page;
 pub use device::{Device, detect};
 pub use links::{InstallLinks, find_live, hash_token, record_click};
 pub use open::{InstallPages, Opened};
+pub use page::check_pages;

@@ -3,7 +3,10 @@
 use secrecy::{ExposeSecret, SecretString};
 
 use super::{Device, page::Pages};
-use crate::{domain::LpaActivationCode, gigs::GigsClient, store::install_links::LiveLink};
+use crate::{
+    config::EmailSettings, domain::LpaActivationCode, gigs::GigsClient,
+    store::install_links::LiveLink,
+};
 
 /// What opening a link needs: Gigs, to fetch credentials at click time, and the pages.
 pub struct InstallPages {
@@ -18,15 +21,16 @@ pub enum Opened {
 }
 
 impl InstallPages {
-    pub fn new(gigs: GigsClient, brand: &str) -> anyhow::Result<Self> {
+    pub fn new(gigs: GigsClient, email: &EmailSettings) -> anyhow::Result<Self> {
         Ok(Self {
             gigs,
-            pages: Pages::new(brand)?,
+            pages: Pages::new(email)?,
         })
     }
 
-    pub fn not_available(&self) -> String {
-        self.pages.not_available()
+    /// The not-found page in `locale` (one of `email::SUPPORTED_LOCALES`).
+    pub fn not_available(&self, locale: &str) -> String {
+        self.pages.not_available(locale)
     }
 
     /// The redirect or page, and what was done (for the history, without secrets).
@@ -34,6 +38,7 @@ impl InstallPages {
         &self,
         link: &LiveLink,
         device: Device,
+        locale: &str,
     ) -> anyhow::Result<(Opened, &'static str)> {
         anyhow::ensure!(
             link.project == self.gigs.project().as_str(),
@@ -60,7 +65,7 @@ impl InstallPages {
             .as_ref()
             .ok_or_else(|| anyhow::anyhow!("Gigs has no credentials for this SIM"))?;
         let lpa = LpaActivationCode::parse(code.expose_secret())?;
-        let page = self.pages.install(&lpa)?;
+        let page = self.pages.install(&lpa, locale)?;
         Ok((Opened::Page(page), "showed the QR code page"))
     }
 }

@@ -5,6 +5,7 @@ WITH upd AS (
         message_id = coalesce($6, message_id),
         user_id = coalesce($7, user_id),
         recipient = coalesce($8, recipient),
+        locale = coalesce($10, locale),
         delivered_at = CASE WHEN $3 = 'delivered' THEN now() ELSE delivered_at END,
         lease_token = NULL, locked_until = NULL, updated_at = now()
     WHERE id = $1 AND lease_token = $2

@@ -11,6 +11,8 @@ pub struct LiveLink {
     pub delivery_id: DeliveryId,
     pub project: String,
     pub sim_id: SimId,
+    /// The language of the email that carried the link.
+    pub locale: Option<String>,
 }
 
 /// Records a delivery's link once; a retry of the delivery finds it there (still revoked
@@ -41,9 +43,10 @@ pub async fn insert(
 pub async fn find_live(pool: &PgPool, token_hash: &[u8]) -> sqlx::Result<Option<LiveLink>> {
     sqlx::query_as!(
         LiveLink,
-        r#"SELECT delivery_id AS "delivery_id: DeliveryId", project, sim_id AS "sim_id: SimId"
-           FROM install_links
-           WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > now()"#,
+        r#"SELECT l.delivery_id AS "delivery_id: DeliveryId", l.project,
+                l.sim_id AS "sim_id: SimId", d.locale
+           FROM install_links l JOIN deliveries d ON d.id = l.delivery_id
+           WHERE l.token_hash = $1 AND l.revoked_at IS NULL AND l.expires_at > now()"#,
         token_hash,
     )
     .fetch_optional(pool)

@@ -52,6 +52,8 @@ pub struct Finish<'a> {
     pub user_id: Option<&'a UserId>,
     pub recipient: Option<&'a str>,
     pub detail: &'a str,
+    /// The language the email was sent in.
+    pub locale: Option<&'a str>,
 }
 
 /// Records the outcome if this worker still holds the lease; false when it lost it.
@@ -67,6 +69,7 @@ pub async fn finish(pool: &PgPool, claimed: &Claimed, f: &Finish<'_>) -> sqlx::R
         f.user_id as Option<&UserId>,
         f.recipient,
         f.detail,
+        f.locale,
     )
     .fetch_one(pool)
     .await?;

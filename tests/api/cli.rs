@@ -1,7 +1,7 @@
 //! The binary's start-up contract: bad configuration exits 2 with one line naming it.
 use std::process::Command;
 
-fn base_env() -> Vec<(&'static str, &'static str)> {
+pub fn base_env() -> Vec<(&'static str, &'static str)> {
     vec![
         ("GIGS_PROJECT", "acme-mobile"),
         ("GIGS_API_KEY", "key"),

@@ -166,6 +166,7 @@ pub fn settings(db_url: &str, gigs_url: &str, smtp_port: u16, opts: &Options) ->
             brand_name: "Acme Mobile".into(),
             support_url: Some("https://acme.example/help".parse().unwrap()),
             public_base_url: None,
+            templates_dir: None,
             install_link_ttl: Duration::from_secs(30 * 86_400),
             install_link_key: SecretString::from("link-key-for-tests"),
         },

@@ -115,7 +115,10 @@ async fn other_devices_get_a_page_with_the_qr_code_and_manual_details() {
         let b64: String = page[start..].chars().take_while(|c| *c != '"').collect();
         let png = B64.decode(b64).unwrap();
         assert_eq!(crate::deliveries::decode_qr(&png), ACTIVATION_CODE);
-        assert!(!page.contains("http"), "no remote resources on the page");
+        assert!(
+            !page.contains("src=\"http"),
+            "no remote resources on the page"
+        );
     }
 }
 
@@ -211,4 +214,41 @@ async fn clicks_are_counted_and_the_table_holds_no_token_or_credential() {
         "the clicks were logged"
     );
     assert!(!logs.contains(&token), "the token is in the logs");
+}
+
+#[tokio::test]
+async fn the_install_page_speaks_the_language_the_email_was_sent_in() {
+    let app = spawn_app_with(Options {
+        install_links: true,
+        ..Options::default()
+    })
+    .await;
+    let mut user: serde_json::Value = serde_json::from_str(USER).unwrap();
+    user["preferredLocale"] = "de-DE".into();
+    app.mock_gigs_user(USER_ID, &user.to_string()).await;
+    app.mock_gigs_credentials(
+        SIM,
+        wiremock::ResponseTemplate::new(200).set_body_raw(CREDENTIALS, "application/json"),
+    )
+    .await;
+    let id = app.deliver_event(ACTIVATED).await;
+    let link = emailed_link(&app, &id).await;
+
+    // A desktop browser asking for English still gets the email's German.
+    let page = app
+        .client
+        .get(link)
+        .header("accept-language", "en-US")
+        .header("user-agent", "Mozilla/5.0 (Windows NT 10.0; Win64; x64)")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("<html lang=\"de\""),
+        "{}",
+        &page[..200.min(page.len())]
+    );
 }

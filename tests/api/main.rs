@@ -3,6 +3,7 @@
 mod actions;
 mod batches;
 mod bounces;
+mod brand;
 mod cli;
 mod closed_loop;
 mod deliveries;
