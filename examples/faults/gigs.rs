@@ -46,7 +46,7 @@ impl Gigs {
         let state = Arc::new(State {
             mode: Mutex::new(Mode::Normal),
             sandbox: sandbox_url,
-            client: reqwest::Client::new(),
+            client: esim_courier::tls::client_builder().build()?,
             latency,
             refused: AtomicU64::new(0),
         });
