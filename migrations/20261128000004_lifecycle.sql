@@ -10,7 +10,8 @@ UPDATE deliveries SET kind = 'resend' WHERE resend_of IS NOT NULL;
 -- A reminder event creates at most one reminder, however often it is redelivered.
 CREATE UNIQUE INDEX deliveries_one_reminder_per_event
     ON deliveries (event_id) WHERE kind = 'reminder';
-CREATE INDEX deliveries_by_installed ON deliveries ((installed_at IS NULL), seq DESC);
+-- Only installed SIMs' deliveries: no cost when a webhook records a new one.
+CREATE INDEX deliveries_installed ON deliveries (seq DESC) WHERE installed_at IS NOT NULL;
 
 -- When a SIM's eSIM profile was first installed (or enabled), as Gigs told us. Kept apart
 -- from deliveries: the event may come before any delivery exists.

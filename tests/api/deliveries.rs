@@ -25,9 +25,10 @@ fn statuses(d: &Value) -> Vec<String> {
 }
 
 pub fn decode_qr(png: &[u8]) -> String {
-    let mut reader = png::Decoder::new(std::io::Cursor::new(png))
-        .read_info()
-        .expect("a PNG");
+    let mut decoder = png::Decoder::new(std::io::Cursor::new(png));
+    // One bit per pixel in the file; one byte per pixel here.
+    decoder.set_transformations(png::Transformations::EXPAND);
+    let mut reader = decoder.read_info().expect("a PNG");
     let mut pixels = vec![0; reader.output_buffer_size().expect("a size")];
     let info = reader.next_frame(&mut pixels).expect("PNG pixels");
     assert_eq!(info.color_type, png::ColorType::Grayscale);
