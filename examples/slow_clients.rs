@@ -4,7 +4,8 @@
 //! Content-Length near 1 MiB and most of that body, then stall. It reads the server's RSS
 //! (/proc/PID/status VmRSS) idle, during the flood (the peak) and some seconds after the
 //! clients leave, and how long the server holds each connection (connect to the server's
-//! close). It gives up waiting after --limit-secs, so it always ends. Prints `name=value`.
+//! close). The signature is well-formed (a 32-byte MAC) but wrong, so the server must read
+//! the body before it can refuse it: the worst case. It gives up waiting after --limit-secs, so it always ends. Prints `name=value`.
 use std::{
     collections::BTreeMap,
     net::SocketAddr,
@@ -84,7 +85,7 @@ async fn stalled_client(i: usize, args: Arc<Args>, deadline: tokio::time::Instan
     let head = format!(
         "POST /webhooks/gigs HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\n\
          Content-Length: {}\r\nwebhook-id: msg_slow_{i}\r\nwebhook-timestamp: {now}\r\n\
-         webhook-signature: v1,c2xvdw==\r\n\r\n",
+         webhook-signature: v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\r\n\r\n",
         args.addr, args.content_length
     );
     let chunk = vec![b' '; 64 * 1024];

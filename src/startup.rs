@@ -110,7 +110,7 @@ impl Application {
             pool: pool.clone(),
             metrics: metrics.clone(),
             resend_limit: ResendLimit(settings.http.resend_min_interval),
-            body_timeout: BodyTimeout(settings.http.body_timeout),
+            body_timeout: BodyTimeout::new(settings.http.body_timeout),
             bounces: bounce_providers(&settings)?,
         };
         let server = http::server(state, listener)?;

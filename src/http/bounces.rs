@@ -16,7 +16,7 @@ use subtle::ConstantTimeEq;
 
 use super::{
     error::{ErrorBody, error_response},
-    webhooks::{BodyTimeout, WebhookError, read_body},
+    webhooks::BodyTimeout,
 };
 use crate::{
     bounces::{
@@ -128,9 +128,7 @@ pub async fn receive_bounces(
     if !configured {
         return Err(BounceError::NotConfigured.into());
     }
-    let body = tokio::time::timeout(body_timeout.0, read_body(&req, payload))
-        .await
-        .map_err(|_| WebhookError::Timeout)??;
+    let body = body_timeout.read(&req, payload).await?;
     let notices = match provider.as_str() {
         "ses" => ses(providers.ses.as_ref().expect("configured"), &body).await,
         "postmark" => postmark(

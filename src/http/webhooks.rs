@@ -1,5 +1,5 @@
 //! `POST /webhooks/gigs`: size limit, signature, parse, record, answer.
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 use actix_web::{
     HttpRequest, HttpResponse, ResponseError,
@@ -8,6 +8,7 @@ use actix_web::{
 };
 use futures_util::StreamExt;
 use serde::Serialize;
+use tokio::sync::Semaphore;
 
 use super::error::{ErrorBody, error_response};
 use crate::{
@@ -22,8 +23,44 @@ use crate::{
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 /// The whole body must arrive within this (`REQUEST_BODY_TIMEOUT_SECS`); a client that
 /// stalls is cut off (408).
-#[derive(Debug, Clone, Copy)]
-pub struct BodyTimeout(pub Duration);
+#[derive(Debug, Clone)]
+pub struct BodyTimeout {
+    timeout: Duration,
+    /// Bodies read at once: with 1 MiB each, the bound on what a flood of slow clients can
+    /// make the process hold. Others wait (within their deadline) holding no buffer.
+    slots: Arc<Semaphore>,
+}
+
+/// Bodies being read at once, at most (64 MiB of buffers).
+const BODIES_AT_ONCE: usize = 64;
+
+impl BodyTimeout {
+    pub fn new(timeout: Duration) -> Self {
+        Self {
+            timeout,
+            slots: Arc::new(Semaphore::new(BODIES_AT_ONCE)),
+        }
+    }
+
+    /// The whole body within the deadline, waiting for a slot first.
+    pub(super) async fn read(
+        &self,
+        req: &HttpRequest,
+        payload: web::Payload,
+    ) -> Result<Vec<u8>, WebhookError> {
+        let read = async {
+            let _slot = self
+                .slots
+                .acquire()
+                .await
+                .map_err(|_| WebhookError::BodyRead)?;
+            read_body(req, payload).await
+        };
+        tokio::time::timeout(self.timeout, read)
+            .await
+            .map_err(|_| WebhookError::Timeout)?
+    }
+}
 /// Bodies grow as their bytes arrive: a declared length reserves no more than this.
 const INITIAL_BUFFER: usize = 16 * 1024;
 
@@ -102,10 +139,7 @@ impl ResponseError for WebhookError {
 }
 
 /// Reads a body up to 1 MiB, growing the buffer as bytes arrive.
-pub(super) async fn read_body(
-    req: &HttpRequest,
-    mut payload: web::Payload,
-) -> Result<Vec<u8>, WebhookError> {
+async fn read_body(req: &HttpRequest, mut payload: web::Payload) -> Result<Vec<u8>, WebhookError> {
     let declared = req
         .headers()
         .get(actix_web::http::header::CONTENT_LENGTH)
@@ -201,9 +235,7 @@ async fn handle(
     // not reported as a missing header.
     let get = |name: &str| std::str::from_utf8(headers.get(name)?.as_bytes()).ok();
     verifier.precheck(get, chrono::Utc::now().timestamp())?;
-    let body = tokio::time::timeout(body_timeout.0, read_body(req, payload))
-        .await
-        .map_err(|_| WebhookError::Timeout)??;
+    let body = body_timeout.read(req, payload).await?;
     let now = chrono::Utc::now().timestamp();
     let webhook_id = verifier.verify(get, &body, now)?;
     let span = tracing::Span::current();
