@@ -22,6 +22,3 @@ CREATE TABLE sim_installs (
     event_id      TEXT NOT NULL,
     PRIMARY KEY (project, sim_id)
 );
-
--- The quiet-webhooks gauge reads the newest verified webhook.
-CREATE INDEX webhook_events_by_received_at ON webhook_events (received_at);

@@ -38,4 +38,6 @@ CREATE INDEX alerts_due ON alerts (next_attempt_at) WHERE sent_at IS NULL;
 -- Erasure and retention find a user's deliveries and old rows without a full scan.
 CREATE INDEX webhook_events_by_delivery ON webhook_events (delivery_id);
 ALTER TABLE webhook_events ADD COLUMN erased_at TIMESTAMPTZ;
+-- Retention walks what is left to erase, oldest first; erased rows leave the index.
+CREATE INDEX webhook_events_to_erase ON webhook_events (received_at) WHERE erased_at IS NULL;
 CREATE INDEX deliveries_by_created_at ON deliveries (created_at) WHERE recipient IS NOT NULL;

@@ -34,8 +34,11 @@ pub struct Application {
     cancel: CancellationToken,
 }
 
-/// How far back a periodic reconciliation looks: two days covers a weekend outage.
-pub const RECONCILE_WINDOW: Duration = Duration::from_secs(48 * 3600);
+/// How far back a periodic reconciliation looks: two days (covers a weekend outage), or
+/// twice the interval when runs are further apart, so no subscription falls between two.
+pub fn reconcile_window(interval: Duration) -> Duration {
+    Duration::from_secs(48 * 3600).max(interval * 2)
+}
 
 #[derive(Debug, Clone, Copy)]
 pub struct RunOptions {
@@ -154,7 +157,7 @@ impl Application {
         operations::spawn(&self.pool, &self.operations, &self.metrics, &self.cancel)?;
         if let Some((reconciler, every)) = self.reconcile {
             let cancel = self.cancel.clone();
-            tokio::spawn(reconciler.every(every, RECONCILE_WINDOW, cancel));
+            tokio::spawn(reconciler.every(every, reconcile_window(every), cancel));
         }
         let handle = self.server.handle();
         let cancel = self.cancel.clone();
@@ -195,7 +198,7 @@ pub async fn run_worker(parts: WorkerParts, cancel: CancellationToken) -> anyhow
             project: parts.gigs.project.clone(),
             metrics: metrics.clone(),
         };
-        tokio::spawn(Arc::new(reconciler).every(every, RECONCILE_WINDOW, cancel.clone()));
+        tokio::spawn(Arc::new(reconciler).every(every, reconcile_window(every), cancel.clone()));
     }
     operations::spawn(&pool, &parts.operations, &metrics, &cancel)?;
     let worker = Worker::from_parts(gigs, &parts.email, &parts.worker, pool, metrics)?;

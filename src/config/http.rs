@@ -51,7 +51,10 @@ impl HttpSettings {
             webhook_tolerance: Duration::from_secs(env.parsed("WEBHOOK_TOLERANCE_SECS", 300)?),
             trigger_events,
             status_api_tokens,
-            resend_min_interval: Duration::from_secs(env.parsed("RESEND_MIN_INTERVAL_SECS", 60)?),
+            resend_min_interval: Duration::from_secs(
+                env.parsed::<u64>("RESEND_MIN_INTERVAL_SECS", 60)?
+                    .min(30 * 86_400),
+            ),
             body_timeout: Duration::from_secs(
                 env.parsed::<u64>("REQUEST_BODY_TIMEOUT_SECS", 10)?
                     .clamp(1, 300),

@@ -56,10 +56,14 @@ impl BounceSettings {
             .unwrap_or_default()
             .into_iter()
             .map(|p| match Url::parse(p) {
-                Ok(u) if matches!(u.scheme(), "http" | "https") => Ok(p.to_owned()),
+                // Ending in a slash, so `https://certs.example` cannot also admit
+                // `https://certs.example.evil.net/`.
+                Ok(u) if matches!(u.scheme(), "http" | "https") && p.ends_with('/') => {
+                    Ok(p.to_owned())
+                }
                 _ => Err(malformed(
                     "BOUNCE_SNS_CERT_PREFIXES",
-                    "expected http(s) URL prefixes",
+                    "expected http(s) URL prefixes ending in /",
                 )),
             })
             .collect::<Result<_, _>>()?;
@@ -89,6 +93,9 @@ impl OperationsSettings {
             .map(|u| super::parse_http_url("ALERT_WEBHOOK_URL", u))
             .transpose()?;
         let quiet_hours: u64 = env.parsed("ALERT_QUIET_HOURS", 24)?;
+        if quiet_hours > 24 * 365 {
+            return Err(malformed("ALERT_QUIET_HOURS", "must be 0 to 8760"));
+        }
         let days: u64 = env.parsed("RETENTION_DAYS", 90)?;
         if days > 36_500 {
             return Err(malformed("RETENTION_DAYS", "must be 0 to 36500"));

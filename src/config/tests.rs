@@ -69,6 +69,8 @@ fn malformed_values_are_rejected_by_name() {
         ("LISTEN_ADDR", "bad host:8080"),
         ("GIGS_WEBHOOK_SECRETS", "whsec_AQ=="),
         ("RESEND_MIN_INTERVAL_SECS", "soon"),
+        ("BOUNCE_SNS_CERT_PREFIXES", "https://certs.example"),
+        ("ALERT_QUIET_HOURS", "99999"),
     ];
     for (var, value) in cases {
         let mut pairs = full_env();

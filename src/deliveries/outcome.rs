@@ -14,10 +14,8 @@ use super::{
     decide::{Decision, Outcome, Sent},
 };
 use crate::{
-    domain::DeliveryId,
     store::{
         self, Claimed, Fault,
-        alerts::{self, AlertKind},
         queue::{self, Finish},
     },
     telemetry::Metrics,
@@ -37,7 +35,14 @@ pub(super) async fn record(
     let status = outcome.status();
     metrics.attempt(status.as_str(), started.elapsed());
     metrics.delivery_status(status.as_str());
+    let alert = match outcome {
+        Outcome::Failed { reason } if alert_on_failure => {
+            Some(format!("eSIM email {} failed: {reason}", claimed.id))
+        }
+        _ => None,
+    };
     let finish = Finish {
+        alert: alert.as_deref(),
         status,
         reason: outcome.reason(),
         next_attempt_at: match outcome {
@@ -62,12 +67,7 @@ pub(super) async fn record(
     let mut failures = 0u32;
     loop {
         match queue::finish(pool, claimed, &finish).await {
-            Ok(true) => {
-                if alert_on_failure && let Outcome::Failed { reason } = outcome {
-                    alert_failed(pool, &claimed.id, reason).await;
-                }
-                break;
-            }
+            Ok(true) => break,
             Ok(false) => {
                 tracing::warn!("the lease ran out before the outcome was recorded");
                 break;
@@ -88,20 +88,6 @@ pub(super) async fn record(
     }
     if failures > 0 {
         tracing::info!(failures, "outcome recorded once the database answered");
-    }
-}
-
-/// Queues the failure's alert; an alert never holds a delivery up, so a failure here is
-/// only logged.
-async fn alert_failed(pool: &PgPool, id: &DeliveryId, reason: &str) {
-    let text = format!("eSIM email {id} failed: {reason}");
-    let queued = async {
-        let mut conn = pool.acquire().await?;
-        let key = format!("failed:{id}");
-        alerts::enqueue(&mut conn, AlertKind::Failed, Some(id), &text, &key).await
-    };
-    if let Err(e) = queued.await {
-        tracing::warn!(error = %e, "queuing the failure alert failed");
     }
 }
 

@@ -145,7 +145,10 @@ pub async fn receive_bounces(
             tracing::warn!(error = %e, provider, "recording a bounce failed");
             match store::classify(&e) {
                 store::Fault::Internal => BounceError::Internal,
-                _ => {
+                store::Fault::BadInput => BounceError::Malformed(
+                    "the notification holds text that cannot be stored".into(),
+                ),
+                store::Fault::Unavailable => {
                     BounceError::Unavailable("the bounce could not be recorded; retry later".into())
                 }
             }

@@ -185,7 +185,8 @@ pub async fn retry_deliveries(
     if since >= until {
         return Err(ApiError::BadRequest("since must be before until".into()));
     }
-    let candidates = deliveries::retry_candidates(&pool, status, since, until, RETRY_CAP).await?;
+    let candidates =
+        deliveries::retry_candidates(&pool, status, since, until, RETRY_CAP, limit.0).await?;
     let by = format!("{} (bulk retry)", auth.actor());
     let mut count = 0;
     for row in &candidates {

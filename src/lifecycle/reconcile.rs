@@ -177,14 +177,18 @@ pub fn parse_since(s: &str) -> Result<Duration, String> {
     let n: u64 = number
         .parse()
         .map_err(|_| format!("{s:?} is not a duration like 48h, 90m or 2d"))?;
-    let secs = match unit {
-        "" | "s" => n,
-        "m" => n * 60,
-        "h" => n * 3600,
-        "d" => n * 86_400,
+    let unit_secs: u64 = match unit {
+        "" | "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
         _ => return Err(format!("{s:?} is not a duration like 48h, 90m or 2d")),
     };
-    Ok(Duration::from_secs(secs))
+    // A year at most: older subscriptions are not waiting for a first email.
+    n.checked_mul(unit_secs)
+        .filter(|secs| *secs <= 366 * 86_400)
+        .map(Duration::from_secs)
+        .ok_or_else(|| format!("{s:?} is longer than a year"))
 }
 
 #[cfg(test)]
@@ -197,7 +201,15 @@ mod tests {
         assert_eq!(parse_since("90m"), Ok(Duration::from_secs(5_400)));
         assert_eq!(parse_since("2d"), Ok(Duration::from_secs(172_800)));
         assert_eq!(parse_since("30"), Ok(Duration::from_secs(30)));
-        for bad in ["", "h", "4w", "-1h", "1.5h"] {
+        for bad in [
+            "",
+            "h",
+            "4w",
+            "-1h",
+            "1.5h",
+            "400d",
+            "99999999999999999999d",
+        ] {
             assert!(parse_since(bad).is_err(), "{bad}");
         }
     }

@@ -89,6 +89,7 @@ pub async fn retry_candidates(
     since: DateTime<Utc>,
     until: DateTime<Utc>,
     cap: i64,
+    min_interval: Duration,
 ) -> sqlx::Result<Vec<DeliveryRow>> {
     sqlx::query_as!(
         DeliveryRow,
@@ -101,11 +102,17 @@ pub async fn retry_candidates(
            FROM deliveries d
            WHERE status = $1 AND updated_at >= $2 AND updated_at < $3 AND sim_id IS NOT NULL
              AND NOT EXISTS (SELECT 1 FROM deliveries r WHERE r.resend_of = d.id)
+             -- A SIM resent within the interval would only be refused: leave its slot.
+             AND NOT EXISTS (SELECT 1 FROM deliveries r
+                             WHERE r.project = d.project AND r.sim_id = d.sim_id
+                               AND r.resend_of IS NOT NULL
+                               AND r.created_at > now() - make_interval(secs => $5))
            ORDER BY updated_at LIMIT $4"#,
         status as _,
         since,
         until,
         cap,
+        min_interval.as_secs_f64(),
     )
     .fetch_all(pool)
     .await

@@ -13,5 +13,11 @@ WITH upd AS (
 ), hist AS (
     INSERT INTO delivery_history (delivery_id, status, detail)
     SELECT id, status, $9 FROM upd
+), alert AS (
+    -- A failure's alert commits with the failure, or not at all.
+    INSERT INTO alerts (kind, delivery_id, text, dedupe_key)
+    SELECT 'failed', id, $11, 'failed:' || id FROM upd
+    WHERE $11::text IS NOT NULL AND status = 'failed'
+    ON CONFLICT (dedupe_key) DO NOTHING
 )
 SELECT count(*) AS "updated!" FROM upd

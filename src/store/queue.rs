@@ -54,6 +54,8 @@ pub struct Finish<'a> {
     pub detail: &'a str,
     /// The language the email was sent in.
     pub locale: Option<&'a str>,
+    /// Queued as a `failed` alert with the outcome, when the outcome is `failed`.
+    pub alert: Option<&'a str>,
 }
 
 /// Records the outcome if this worker still holds the lease; false when it lost it.
@@ -70,6 +72,7 @@ pub async fn finish(pool: &PgPool, claimed: &Claimed, f: &Finish<'_>) -> sqlx::R
         f.recipient,
         f.detail,
         f.locale,
+        f.alert,
     )
     .fetch_one(pool)
     .await?;

@@ -11,11 +11,13 @@ pub struct RedactedRootSpan;
 
 impl RootSpanBuilder for RedactedRootSpan {
     fn on_request_start(request: &ServiceRequest) -> Span {
-        // An install token opens credentials, and list queries can carry an email
-        // address: the span keeps the path only, with tokens replaced.
+        // An install token opens credentials, a suppression's path is an address, and
+        // list queries can carry one: the span keeps the path only, with those replaced.
         let path = request.path();
         let target = if path.starts_with("/install/") {
             "/install/{token}"
+        } else if path.starts_with("/suppressions/") {
+            "/suppressions/{email}"
         } else {
             path
         };

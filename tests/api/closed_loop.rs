@@ -333,3 +333,25 @@ async fn the_reconcile_command_prints_what_it_checked_and_created() {
     );
     assert_eq!(app.count("deliveries").await, 1);
 }
+
+#[tokio::test]
+async fn a_reminder_queued_before_the_install_is_skipped_when_its_turn_comes() {
+    let app = spawn_app().await;
+    app.mock_gigs_ok().await;
+    let first = app.deliver_event(ACTIVATED).await;
+    app.drive(&first).await;
+    age_deliveries(&app, 21).await;
+    let reminder = remind(&app, 1).await["delivery"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    assert_eq!(
+        app.post_webhook("msg_installed", INSTALLED).await.status(),
+        200
+    );
+
+    let d = app.drive(&reminder).await;
+    assert_eq!(d["status"], "skipped", "{d}");
+    assert_eq!(app.smtp.mails().len(), 1);
+}
