@@ -135,6 +135,17 @@ impl SnsVerifier {
         if let Some(pem) = self.certs.lock().expect("lock").get(url) {
             return Ok(pem.clone());
         }
+        let pem = Arc::new(self.fetch(url).await?);
+        let mut certs = self.certs.lock().expect("lock");
+        if certs.len() >= CACHE_MAX {
+            certs.clear();
+        }
+        certs.insert(url.to_owned(), pem.clone());
+        Ok(pem)
+    }
+
+    /// GETs an SNS URL; any failure means SNS should try again later.
+    async fn fetch(&self, url: &str) -> Result<Vec<u8>, SnsError> {
         let response = self
             .http
             .get(url)
@@ -144,19 +155,8 @@ impl SnsVerifier {
         if !response.status().is_success() {
             return Err(SnsError::CertFetch);
         }
-        let pem = Arc::new(
-            response
-                .bytes()
-                .await
-                .map_err(|_| SnsError::CertFetch)?
-                .to_vec(),
-        );
-        let mut certs = self.certs.lock().expect("lock");
-        if certs.len() >= CACHE_MAX {
-            certs.clear();
-        }
-        certs.insert(url.to_owned(), pem.clone());
-        Ok(pem)
+        let body = response.bytes().await.map_err(|_| SnsError::CertFetch)?;
+        Ok(body.to_vec())
     }
 
     /// Visits `SubscribeURL`, which is how an SNS subscription is confirmed.
@@ -168,17 +168,7 @@ impl SnsVerifier {
         if !self.is_sns_url(url) {
             return Err(SnsError::CertUrl);
         }
-        let response = self
-            .http
-            .get(url)
-            .send()
-            .await
-            .map_err(|_| SnsError::CertFetch)?;
-        response
-            .status()
-            .is_success()
-            .then_some(())
-            .ok_or(SnsError::CertFetch)
+        self.fetch(url).await.map(|_| ())
     }
 }
 

@@ -50,7 +50,7 @@ pub async fn user(pool: &PgPool, user: &UserId) -> sqlx::Result<Erased> {
         tx.commit().await?;
     }
     // Events that named the user but created no delivery of theirs.
-    loop {
+    erased.events += in_batches(|| async {
         let done = sqlx::query!(
             r#"WITH batch AS (
                 SELECT seq FROM webhook_events
@@ -62,13 +62,10 @@ pub async fn user(pool: &PgPool, user: &UserId) -> sqlx::Result<Erased> {
             BATCH,
         )
         .execute(pool)
-        .await?
-        .rows_affected();
-        erased.events += done;
-        if done < BATCH as u64 {
-            break;
-        }
-    }
+        .await?;
+        Ok(done.rows_affected())
+    })
+    .await?;
     Ok(erased)
 }
 
@@ -94,7 +91,7 @@ pub async fn older_than(pool: &PgPool, keep: Duration) -> sqlx::Result<Erased> {
         erased.deliveries += ids.len() as u64;
         tx.commit().await?;
     }
-    loop {
+    erased.events += in_batches(|| async {
         let done = sqlx::query!(
             r#"WITH batch AS (
                 SELECT seq FROM webhook_events
@@ -107,14 +104,28 @@ pub async fn older_than(pool: &PgPool, keep: Duration) -> sqlx::Result<Erased> {
             BATCH,
         )
         .execute(pool)
-        .await?
-        .rows_affected();
-        erased.events += done;
+        .await?;
+        Ok(done.rows_affected())
+    })
+    .await?;
+    Ok(erased)
+}
+
+/// Runs `batch` (one autocommit statement of at most `BATCH` rows) until a batch comes back
+/// short; returns the rows touched.
+async fn in_batches<F, Fut>(mut batch: F) -> sqlx::Result<u64>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = sqlx::Result<u64>>,
+{
+    let mut total = 0;
+    loop {
+        let done = batch().await?;
+        total += done;
         if done < BATCH as u64 {
-            break;
+            return Ok(total);
         }
     }
-    Ok(erased)
 }
 
 /// Removes the personal data of these deliveries and of the events that created them;
