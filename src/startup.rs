@@ -77,8 +77,9 @@ impl Application {
         let worker = options
             .spawn_worker
             .then(|| {
-                let (email, worker) = (&settings.email, &settings.worker);
-                Worker::from_parts(gigs.clone(), email, worker, pool.clone(), metrics.clone())
+                let email = &settings.email;
+                let worker = worker_settings(&settings.worker, &settings.operations);
+                Worker::from_parts(gigs.clone(), email, &worker, pool.clone(), metrics.clone())
                     .map(Arc::new)
             })
             .transpose()?;
@@ -201,7 +202,8 @@ pub async fn run_worker(parts: WorkerParts, cancel: CancellationToken) -> anyhow
         tokio::spawn(Arc::new(reconciler).every(every, reconcile_window(every), cancel.clone()));
     }
     operations::spawn(&pool, &parts.operations, &metrics, &cancel)?;
-    let worker = Worker::from_parts(gigs, &parts.email, &parts.worker, pool, metrics)?;
+    let settings = worker_settings(&parts.worker, &parts.operations);
+    let worker = Worker::from_parts(gigs, &parts.email, &settings, pool, metrics)?;
     tracing::info!("esim-courier worker running");
     Arc::new(worker).run(cancel).await;
     Ok(())
@@ -223,6 +225,14 @@ pub async fn reconcile_once(
         metrics,
     };
     Ok(reconciler.run_exclusive(since).await?)
+}
+
+/// The worker's settings with what the operations settings decide for it.
+fn worker_settings(worker: &WorkerSettings, operations: &OperationsSettings) -> WorkerSettings {
+    WorkerSettings {
+        alert_on_failure: operations.alert_url.is_some(),
+        ..worker.clone()
+    }
 }
 
 /// The bounce routes of the providers that are configured.

@@ -31,12 +31,7 @@ pub fn parse(message: &str) -> Result<Vec<Notice>, String> {
                 _ => Severity::Soft,
             };
             let sub = bounce["bounceSubType"].as_str().unwrap_or("General");
-            let recipients = bounce["bouncedRecipients"]
-                .as_array()
-                .cloned()
-                .unwrap_or_default();
-            Ok(recipients
-                .iter()
+            Ok(recipients(bounce, "bouncedRecipients")
                 .map(|r| {
                     let cause = r["diagnosticCode"]
                         .as_str()
@@ -57,12 +52,7 @@ pub fn parse(message: &str) -> Result<Vec<Notice>, String> {
                 .as_str()
                 .map(|t| format!("complaint: {t}"))
                 .unwrap_or_else(|| "marked as spam".to_owned());
-            let recipients = complaint["complainedRecipients"]
-                .as_array()
-                .cloned()
-                .unwrap_or_default();
-            Ok(recipients
-                .iter()
+            Ok(recipients(complaint, "complainedRecipients")
                 .map(|r| {
                     notice(
                         r["emailAddress"].as_str(),
@@ -74,6 +64,11 @@ pub fn parse(message: &str) -> Result<Vec<Notice>, String> {
         }
         _ => Ok(Vec::new()),
     }
+}
+
+/// The recipient objects of a bounce or complaint; none when the field is missing.
+fn recipients<'a>(v: &'a Value, key: &str) -> impl Iterator<Item = &'a Value> {
+    v[key].as_array().into_iter().flatten()
 }
 
 #[cfg(test)]

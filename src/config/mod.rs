@@ -106,7 +106,8 @@ pub struct WorkerSettings {
     /// At shutdown, how long in-flight deliveries may finish before their leases are
     /// handed back.
     pub shutdown_grace: Duration,
-    /// `ALERT_WEBHOOK_URL` is set: a delivery that ends `failed` queues an alert.
+    /// A delivery that ends `failed` queues an alert; set from `ALERT_WEBHOOK_URL` (the
+    /// operations settings) when the worker is built.
     pub alert_on_failure: bool,
 }
 
@@ -129,7 +130,6 @@ impl WorkerSettings {
             max_attempts,
             lease: Duration::from_secs(lease),
             shutdown_grace: Duration::from_secs(env.parsed("SHUTDOWN_GRACE_SECS", 20)?),
-            alert_on_failure: env.get("ALERT_WEBHOOK_URL").is_some(),
             ..Self::default()
         })
     }
