@@ -65,15 +65,24 @@ impl Signer {
     }
 
     /// An SNS message for `fields`, signed (SignatureVersion 2) with this test's key.
-    fn sign(&self, app: &TestApp, mut fields: Value) -> String {
-        fields["SignatureVersion"] = "2".into();
+    fn sign(&self, app: &TestApp, fields: Value) -> String {
+        self.sign_as(app, fields, "2")
+    }
+
+    /// SignatureVersion 1 is SHA-1, 2 is SHA-256.
+    fn sign_as(&self, app: &TestApp, mut fields: Value, version: &str) -> String {
+        fields["SignatureVersion"] = version.into();
         fields["SigningCertURL"] = format!("{}/certs/sns.pem", app.gigs.uri()).into();
         fields["Signature"] = "".into();
         let message: SnsMessage = serde_json::from_value(fields.clone()).unwrap();
         let text = self.dir.join("to-sign.txt");
         std::fs::write(&text, string_to_sign(&message).unwrap()).unwrap();
         let out = Command::new("openssl")
-            .args(["dgst", "-sha256", "-sign"])
+            .args([
+                "dgst",
+                if version == "1" { "-sha1" } else { "-sha256" },
+                "-sign",
+            ])
             .arg(self.dir.join("key.pem"))
             .arg(&text)
             .output()
@@ -143,7 +152,8 @@ async fn an_ses_hard_bounce_marks_the_delivery_suppresses_the_address_and_alerts
     assert_eq!(response.status(), 401);
     assert_eq!(app.delivery(&id).await["status"], "delivered");
 
-    let soft = signer.sign(&app, ses_bounce("Transient", &message_id));
+    // SignatureVersion 1 (SHA-1) is verified too.
+    let soft = signer.sign_as(&app, ses_bounce("Transient", &message_id), "1");
     assert_eq!(post_bounce(&app, "ses", soft).await.status(), 200);
     let d = app.delivery(&id).await;
     assert_eq!(d["status"], "delivered");
