@@ -43,8 +43,9 @@ struct Args {
     /// Stop waiting for the server to close the connections after this many seconds.
     #[arg(long, default_value_t = 60)]
     limit_secs: u64,
-    /// How long after the clients leave to read the RSS again.
-    #[arg(long, default_value_t = 5)]
+    /// How long after the clients leave to read the RSS again (the server hands freed heap
+    /// back every 10 s).
+    #[arg(long, default_value_t = 15)]
     settle_secs: u64,
 }
 
@@ -161,7 +162,10 @@ async fn main() {
     // Every client has returned, so each connection is closed on our side: the clients left.
     sampler.abort();
     let rss_flood = peak.load(Ordering::Relaxed).max(rss_kib(args.pid));
-    tokio::time::sleep(Duration::from_secs(args.settle_secs)).await;
+    let early = Duration::from_secs(args.settle_secs.min(5));
+    tokio::time::sleep(early).await;
+    let rss_after_early = rss_kib(args.pid);
+    tokio::time::sleep(Duration::from_secs(args.settle_secs) - early).await;
     let rss_after = rss_kib(args.pid);
 
     let connected = outcomes.iter().filter(|o| o.connected).count();
@@ -201,7 +205,9 @@ async fn main() {
     println!("body_bytes={}", args.body_bytes);
     println!("rss_idle_mb={}", mib(rss_idle));
     println!("rss_flood_mb={}", mib(rss_flood));
+    println!("rss_after_{}s_mb={}", early.as_secs(), mib(rss_after_early));
     println!("rss_after_mb={}", mib(rss_after));
+    println!("settle_s={}", args.settle_secs);
     println!("held_s_max={held_max:.1}");
     if held.is_empty() {
         println!("held_s_min=none");

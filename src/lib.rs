@@ -10,6 +10,7 @@ pub mod gigs;
 pub mod http;
 pub mod install;
 pub mod lifecycle;
+pub mod memory;
 pub mod operations;
 pub mod startup;
 pub mod store;

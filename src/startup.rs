@@ -17,7 +17,7 @@ use crate::{
     http::{self, BodyTimeout, BounceProviders, ResendLimit, StatusTokens},
     install::InstallPages,
     lifecycle::{Reconciler, Report},
-    operations,
+    memory, operations,
     store::{self, reminders::ReminderLimits},
     telemetry::Metrics,
     webhooks::{IngestPolicy, Ingestor, WebhookVerifier},
@@ -156,6 +156,7 @@ impl Application {
             tokio::spawn(async move { w.run(cancel).await })
         });
         operations::spawn(&self.pool, &self.operations, &self.metrics, &self.cancel)?;
+        tokio::spawn(memory::trim_periodically(self.cancel.clone()));
         if let Some((reconciler, every)) = self.reconcile {
             let cancel = self.cancel.clone();
             tokio::spawn(reconciler.every(every, reconcile_window(every), cancel));
@@ -202,6 +203,7 @@ pub async fn run_worker(parts: WorkerParts, cancel: CancellationToken) -> anyhow
         tokio::spawn(Arc::new(reconciler).every(every, reconcile_window(every), cancel.clone()));
     }
     operations::spawn(&pool, &parts.operations, &metrics, &cancel)?;
+    tokio::spawn(memory::trim_periodically(cancel.clone()));
     let settings = worker_settings(&parts.worker, &parts.operations);
     let worker = Worker::from_parts(gigs, &parts.email, &settings, pool, metrics)?;
     tracing::info!("esim-courier worker running");

@@ -3,6 +3,7 @@ mod auth;
 mod bounces;
 mod deliveries;
 pub mod error;
+mod headers;
 mod health;
 mod install;
 mod openapi;
@@ -66,6 +67,10 @@ pub fn server(state: State, listener: TcpListener) -> anyhow::Result<Server> {
     let server = HttpServer::new(move || {
         App::new()
             .wrap(TracingLogger::<RedactedRootSpan>::new())
+            // Outermost, so it sees the request before anything holds a reference to it.
+            .wrap(actix_web::middleware::from_fn(
+                headers::detach_header_values,
+            ))
             .app_data(verifier.clone())
             .app_data(ingestor.clone())
             .app_data(tokens.clone())
