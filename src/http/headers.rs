@@ -26,3 +26,53 @@ pub(super) async fn detach_header_values(
     });
     next.call(req).await
 }
+
+#[cfg(test)]
+mod tests {
+    use actix_web::{
+        App, HttpRequest, HttpResponse,
+        http::header::HeaderValue,
+        middleware::from_fn,
+        test,
+        web::{self, Bytes},
+    };
+
+    /// Where the handler's `x-probe` value lives, and what it says.
+    async fn probe(req: HttpRequest) -> HttpResponse {
+        let value = req.headers().get("x-probe").map(HeaderValue::as_bytes);
+        let at = value.map_or(0, |v| v.as_ptr() as usize);
+        HttpResponse::Ok().body(format!(
+            "{at} {}",
+            String::from_utf8_lossy(value.unwrap_or(b""))
+        ))
+    }
+
+    #[actix_web::test]
+    async fn header_values_stop_pointing_into_the_connection_buffer() {
+        // As actix-http parses them: slices of one larger buffer.
+        let buffer = Bytes::from(vec![b'x'; 64 * 1024]);
+        let start = buffer.as_ptr() as usize;
+        let inside = start..start + buffer.len();
+        let shared = HeaderValue::from_maybe_shared(buffer.slice(0..16)).unwrap();
+        assert!(inside.contains(&(shared.as_bytes().as_ptr() as usize)));
+
+        let app = test::init_service(
+            App::new()
+                .wrap(from_fn(super::detach_header_values))
+                .route("/", web::get().to(probe)),
+        )
+        .await;
+        let req = test::TestRequest::get()
+            .uri("/")
+            .insert_header(("x-probe", shared))
+            .to_request();
+        let body = test::call_and_read_body(&app, req).await;
+        let body = std::str::from_utf8(&body).unwrap();
+        let (at, value) = body.split_once(' ').unwrap();
+        assert_eq!(value, "x".repeat(16));
+        assert!(
+            !inside.contains(&at.parse::<usize>().unwrap()),
+            "still in the buffer"
+        );
+    }
+}
