@@ -8,7 +8,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::{
     domain::ProjectId,
-    gigs::{GigsClient, GigsError},
+    gigs::{GigsClient, GigsError, ListPage},
     store::{
         deliveries::{self, NewDelivery},
         locks,
@@ -21,6 +21,11 @@ const PAGE: u32 = 100;
 /// A bound on one run, so a misbehaving cursor cannot page forever.
 const MAX_PAGES: u32 = 1_000;
 const LOCK: &str = "reconcile";
+/// Tries of one page before a transient Gigs error ends the run: a blip on page 40 should
+/// not send the run back to page 1 an interval later.
+const PAGE_TRIES: u32 = 4;
+/// The longest wait between two tries of a page, whatever `Retry-After` asks.
+const MAX_PAGE_WAIT: Duration = Duration::from_secs(60);
 /// What a reconciled delivery shows as its event.
 pub const RECONCILE_EVENT_ID: &str = "reconcile";
 pub const RECONCILE_EVENT_TYPE: &str = "esim-courier.reconcile";
@@ -67,7 +72,7 @@ impl Reconciler {
         let mut report = Report::default();
         let mut after: Option<String> = None;
         while report.pages < MAX_PAGES {
-            let page = self.gigs.subscriptions_page(after.as_deref(), PAGE).await?;
+            let page = self.page(after.as_deref()).await?;
             report.pages += 1;
             for item in page.items {
                 report.checked += 1;
@@ -90,6 +95,25 @@ impl Reconciler {
             "reconciled"
         );
         Ok(report)
+    }
+
+    /// One page, tried again on a transient error after its `Retry-After` or 1, 2, 4 s.
+    async fn page(&self, after: Option<&str>) -> Result<ListPage, GigsError> {
+        let mut tries = 1;
+        loop {
+            match self.gigs.subscriptions_page(after, PAGE).await {
+                Err(e) if !e.is_permanent() && tries < PAGE_TRIES => {
+                    let wait = e
+                        .retry_after()
+                        .unwrap_or(Duration::from_secs(1 << (tries - 1)))
+                        .min(MAX_PAGE_WAIT);
+                    tracing::warn!(error = %e, try_again_in_s = wait.as_secs(), "a subscriptions page failed");
+                    tokio::time::sleep(wait).await;
+                    tries += 1;
+                }
+                page => return page,
+            }
+        }
     }
 
     /// True when a delivery was created. Odd items (unknown status, no date) are passed

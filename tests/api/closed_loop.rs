@@ -167,6 +167,67 @@ async fn reconcile_follows_the_cursor_over_several_pages_and_keeps_to_the_window
 }
 
 #[tokio::test]
+async fn a_page_that_fails_for_a_moment_is_tried_again_and_the_run_goes_on() {
+    let app = spawn_app().await;
+    mock_list(
+        &app,
+        None,
+        page(
+            vec![subscription("sub_p1", "sim_p1", "eSIM")],
+            Some("sub_p1"),
+        ),
+    )
+    .await;
+    // Twice 503, then the page: the run goes on from where it was.
+    Mock::given(method("GET"))
+        .and(path(format!("/projects/{PROJECT}/subscriptions")))
+        .and(query_param("after", "sub_p1"))
+        .respond_with(ResponseTemplate::new(503).insert_header("Retry-After", "0"))
+        .up_to_n_times(2)
+        .with_priority(1)
+        .mount(&app.gigs)
+        .await;
+    mock_list(
+        &app,
+        Some("sub_p1"),
+        page(vec![subscription("sub_p2", "sim_p2", "eSIM")], None),
+    )
+    .await;
+
+    let report = app.reconciler().run_exclusive(WEEK).await.unwrap().unwrap();
+
+    assert_eq!((report.pages, report.checked, report.created), (2, 2, 2));
+    let tries = app.gigs.received_requests().await.unwrap().len();
+    assert_eq!(tries, 4, "page 1, page 2 three times");
+}
+
+#[tokio::test]
+async fn a_page_that_keeps_failing_ends_the_run_after_four_tries() {
+    let app = spawn_app().await;
+    mock_list(
+        &app,
+        None,
+        ResponseTemplate::new(503).insert_header("Retry-After", "0"),
+    )
+    .await;
+
+    let outcome = app.reconciler().run_exclusive(WEEK).await;
+
+    assert!(outcome.is_err(), "{outcome:?}");
+    assert_eq!(app.gigs.received_requests().await.unwrap().len(), 4);
+    assert_eq!(app.count("deliveries").await, 0);
+}
+
+#[tokio::test]
+async fn a_refused_page_is_not_tried_again() {
+    let app = spawn_app().await;
+    mock_list(&app, None, ResponseTemplate::new(403)).await;
+
+    assert!(app.reconciler().run_exclusive(WEEK).await.is_err());
+    assert_eq!(app.gigs.received_requests().await.unwrap().len(), 1);
+}
+
+#[tokio::test]
 async fn an_installed_esim_is_marked_on_its_deliveries_and_gets_no_reminder() {
     let app = spawn_app().await;
     app.mock_gigs_ok().await;
