@@ -49,12 +49,13 @@ pub async fn user(pool: &PgPool, user: &UserId) -> sqlx::Result<Erased> {
         erased.deliveries += ids.len() as u64;
         tx.commit().await?;
     }
-    // Events that named the user but created no delivery of theirs.
+    // Events that named the user but created no delivery of theirs (`user.*` events, a
+    // change without a SIM…), found by the index on `event_user_id` (migration 7).
     erased.events += in_batches(|| async {
         let done = sqlx::query!(
             r#"WITH batch AS (
                 SELECT seq FROM webhook_events
-                WHERE erased_at IS NULL AND payload->'data'->'user'->>'id' = $1 LIMIT $2
+                WHERE erased_at IS NULL AND event_user_id(payload) = $1 LIMIT $2
             )
             UPDATE webhook_events e SET payload = '{"erased": true}', erased_at = now()
             FROM batch WHERE e.seq = batch.seq"#,

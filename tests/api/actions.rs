@@ -143,6 +143,50 @@ async fn erasure_leaves_the_users_email_and_name_nowhere_and_keeps_anonymised_de
 }
 
 #[tokio::test]
+async fn erasure_also_reaches_events_that_created_no_delivery() {
+    let app = spawn_app().await;
+    let about_the_user = json!({
+        "object": "event", "id": "evt_user_updated", "type": "com.gigs.user.updated",
+        "project": PROJECT, "time": "2026-11-28T10:00:00Z", "version": "2023-01-30",
+        "data": {"object": "user", "id": USER_ID, "email": "jerry@example.com",
+                 "fullName": "Jerry Seinfeld"},
+    });
+    let naming_the_user = json!({
+        "object": "event", "id": "evt_porting", "type": "com.gigs.porting.updated",
+        "project": PROJECT, "time": "2026-11-28T10:00:00Z", "version": "2023-01-30",
+        "data": {"object": "porting", "id": "prt_1", "user": USER_ID,
+                 "firstName": "Jerry", "lastName": "Seinfeld"},
+    });
+    let someone_else = json!({
+        "object": "event", "id": "evt_other", "type": "com.gigs.user.updated",
+        "project": PROJECT, "time": "2026-11-28T10:00:00Z", "version": "2023-01-30",
+        "data": {"object": "user", "id": "usr_other", "email": "elaine@example.com"},
+    });
+    for (id, event) in [
+        ("msg_u1", &about_the_user),
+        ("msg_u2", &naming_the_user),
+        ("msg_u3", &someone_else),
+    ] {
+        let response = app.post_webhook(id, &event.to_string()).await;
+        assert_eq!(response.status(), 200);
+    }
+
+    let response = post_json(&app, "/erasures", json!({"user": USER_ID})).await;
+
+    assert_eq!(response.status(), 200);
+    let answer: Value = response.json().await.unwrap();
+    assert_eq!(answer["events"], 2, "{answer}");
+    let after = dump(&app).await;
+    for personal in ["jerry@example.com", "Seinfeld"] {
+        assert!(!after.contains(personal), "{personal} survived erasure");
+    }
+    assert!(
+        after.contains("elaine@example.com"),
+        "another user's event was erased"
+    );
+}
+
+#[tokio::test]
 async fn retention_erases_old_rows_only() {
     let app = spawn_app().await;
     app.mock_gigs_ok().await;
