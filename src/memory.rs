@@ -8,7 +8,7 @@ const EVERY: Duration = Duration::from_secs(10);
 
 /// After a flood of slow clients, glibc's per-thread arenas kept 20–40 MB of freed
 /// buffers, so fragmented that `free` never shrank them; `malloc_trim` releases the free
-/// pages where they lie, in 0.2 ms on an idle heap and 4 ms after a flood of 1,000
+/// pages where they lie, in 0.2 ms on an idle heap and 4 ms during a flood of 1,000
 /// clients. Runs until `cancel`.
 pub async fn trim_periodically(cancel: CancellationToken) {
     let mut tick = tokio::time::interval(EVERY);
