@@ -24,7 +24,8 @@ const LOCK: &str = "reconcile";
 /// Tries of one page before a transient Gigs error ends the run: a blip on page 40 should
 /// not send the run back to page 1 an interval later.
 const PAGE_TRIES: u32 = 4;
-/// The longest wait between two tries of a page, whatever `Retry-After` asks.
+/// The longest wait between two tries of a page: a longer `Retry-After` ends the run, and
+/// the next run comes at its interval.
 const MAX_PAGE_WAIT: Duration = Duration::from_secs(60);
 /// What a reconciled delivery shows as its event.
 pub const RECONCILE_EVENT_ID: &str = "reconcile";
@@ -102,11 +103,14 @@ impl Reconciler {
         let mut tries = 1;
         loop {
             match self.gigs.subscriptions_page(after, PAGE).await {
-                Err(e) if !e.is_permanent() && tries < PAGE_TRIES => {
+                Err(e)
+                    if !e.is_permanent()
+                        && tries < PAGE_TRIES
+                        && e.retry_after().is_none_or(|w| w <= MAX_PAGE_WAIT) =>
+                {
                     let wait = e
                         .retry_after()
-                        .unwrap_or(Duration::from_secs(1 << (tries - 1)))
-                        .min(MAX_PAGE_WAIT);
+                        .unwrap_or(Duration::from_secs(1 << (tries - 1)));
                     tracing::warn!(error = %e, try_again_in_s = wait.as_secs(), "a subscriptions page failed");
                     tokio::time::sleep(wait).await;
                     tries += 1;

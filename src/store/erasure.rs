@@ -50,7 +50,7 @@ pub async fn user(pool: &PgPool, user: &UserId) -> sqlx::Result<Erased> {
         tx.commit().await?;
     }
     // Events that named the user but created no delivery of theirs (`user.*` events, a
-    // change without a SIM…), found by the index on `event_user_id` (migration 7).
+    // change without a SIM…), found through the index on `event_user_id` (migration 7).
     erased.events += in_batches(|| async {
         let done = sqlx::query!(
             r#"WITH batch AS (

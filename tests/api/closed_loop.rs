@@ -219,6 +219,20 @@ async fn a_page_that_keeps_failing_ends_the_run_after_four_tries() {
 }
 
 #[tokio::test]
+async fn a_page_gigs_asks_to_wait_an_hour_for_ends_the_run() {
+    let app = spawn_app().await;
+    mock_list(
+        &app,
+        None,
+        ResponseTemplate::new(429).insert_header("Retry-After", "3600"),
+    )
+    .await;
+
+    assert!(app.reconciler().run_exclusive(WEEK).await.is_err());
+    assert_eq!(app.gigs.received_requests().await.unwrap().len(), 1);
+}
+
+#[tokio::test]
 async fn a_refused_page_is_not_tried_again() {
     let app = spawn_app().await;
     mock_list(&app, None, ResponseTemplate::new(403)).await;
