@@ -116,6 +116,7 @@ impl Application {
             resend_limit: ResendLimit(settings.http.resend_min_interval),
             body_timeout: BodyTimeout::new(settings.http.body_timeout),
             bounces: bounce_providers(&settings)?,
+            max_connections: settings.http.max_connections,
         };
         let server = http::server(state, listener)?;
         Ok(Self {

@@ -25,6 +25,8 @@ pub struct HttpSettings {
     pub resend_min_interval: Duration,
     /// A request body must arrive within this, or the connection is cut (408).
     pub body_timeout: Duration,
+    /// Connections open at once; more wait in the listen backlog until one closes.
+    pub max_connections: usize,
 }
 
 impl HttpSettings {
@@ -45,6 +47,11 @@ impl HttpSettings {
             .collect();
         let listen_addr = env.get("LISTEN_ADDR").unwrap_or("0.0.0.0:8080");
         check_listen_addr(listen_addr).map_err(|e| malformed("LISTEN_ADDR", e))?;
+        // A stalled client costs up to ~0.5 MB until its deadline: this bounds a flood.
+        let max_connections: usize = env.parsed("HTTP_MAX_CONNECTIONS", 1_000)?;
+        if !(1..=100_000).contains(&max_connections) {
+            return Err(malformed("HTTP_MAX_CONNECTIONS", "must be 1 to 100000"));
+        }
         Ok(Self {
             listen_addr: listen_addr.to_owned(),
             webhook_secrets,
@@ -59,6 +66,7 @@ impl HttpSettings {
                 env.parsed::<u64>("REQUEST_BODY_TIMEOUT_SECS", 10)?
                     .clamp(1, 300),
             ),
+            max_connections,
         })
     }
 

@@ -63,6 +63,8 @@ fn malformed_values_are_rejected_by_name() {
         ("DATABASE_URL", "postgres://postgres@localhost:5432"),
         ("DATABASE_URL", "postgres://postgres@localhost:5432/"),
         ("DATABASE_MAX_CONNECTIONS", "0"),
+        ("HTTP_MAX_CONNECTIONS", "0"),
+        ("HTTP_MAX_CONNECTIONS", "many"),
         ("LISTEN_ADDR", "0.0.0.0"),
         ("LISTEN_ADDR", "0.0.0.0:http"),
         ("LISTEN_ADDR", "0.0.0.0:99999"),

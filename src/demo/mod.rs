@@ -101,6 +101,7 @@ fn demo_settings(
             status_api_tokens: vec![SecretString::from(token.to_owned())],
             resend_min_interval: Duration::from_secs(60),
             body_timeout: Duration::from_secs(10),
+            max_connections: 1_000,
         },
         gigs: GigsSettings {
             api_url: gigs_url.parse()?,

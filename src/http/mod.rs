@@ -50,6 +50,8 @@ pub struct State {
     pub resend_limit: ResendLimit,
     pub body_timeout: BodyTimeout,
     pub bounces: BounceProviders,
+    /// Connections open at once across the worker threads (`HTTP_MAX_CONNECTIONS`).
+    pub max_connections: usize,
 }
 
 /// The server on `listener`. It does not watch signals: the caller stops it, together
@@ -64,6 +66,9 @@ pub fn server(state: State, listener: TcpListener) -> anyhow::Result<Server> {
     let resend_limit = web::Data::new(state.resend_limit);
     let body_timeout = web::Data::new(state.body_timeout);
     let bounces = web::Data::new(state.bounces);
+    // actix counts connections per worker thread: the limit is shared out among them.
+    let workers = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    let per_worker = state.max_connections.div_ceil(workers);
     let server = HttpServer::new(move || {
         App::new()
             .wrap(TracingLogger::<RedactedRootSpan>::new())
@@ -130,6 +135,8 @@ pub fn server(state: State, listener: TcpListener) -> anyhow::Result<Server> {
             .service(readable("/openapi.json", openapi::openapi_json))
             .default_service(web::to(not_found))
     })
+    .workers(workers)
+    .max_connections(per_worker)
     .listen(listener)?
     // The request head must arrive within this; the body has its own deadline.
     .client_request_timeout(Duration::from_secs(5))

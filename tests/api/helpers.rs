@@ -152,6 +152,7 @@ pub fn settings(db_url: &str, gigs_url: &str, smtp_port: u16, opts: &Options) ->
             ],
             resend_min_interval: Duration::from_secs(60),
             body_timeout: Duration::from_secs(10),
+            max_connections: 1_000,
         },
         gigs: GigsSettings {
             api_url: gigs_url.parse().unwrap(),

@@ -202,3 +202,51 @@ async fn head_answers_like_get_and_a_wrong_method_is_405() {
     assert_eq!(delete.status(), 405);
     assert_eq!(delete.headers()["allow"], "GET, HEAD");
 }
+
+#[tokio::test]
+async fn connections_past_the_limit_wait_in_the_backlog_until_one_closes() {
+    let app = spawn_app_with(Options {
+        tweak: |s, _| {
+            s.http.max_connections = 1;
+            // The held connections stay held however slow this machine is.
+            s.http.body_timeout = Duration::from_secs(120);
+        },
+        ..Options::default()
+    })
+    .await;
+    let addr = format!("127.0.0.1:{}", app.address.rsplit(':').next().unwrap());
+    // actix shares the limit out among its worker threads, at least one each.
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut held = Vec::new();
+    for _ in 0..workers {
+        let mut conn = TcpStream::connect(&addr).await.unwrap();
+        let head = format!(
+            "POST /webhooks/gigs HTTP/1.1\r\nhost: x\r\ncontent-length: 900000\r\n{}\r\n",
+            signed_looking_headers()
+        );
+        conn.write_all(head.as_bytes()).await.unwrap();
+        held.push(conn);
+    }
+    let mut waiting = TcpStream::connect(&addr).await.unwrap();
+    waiting
+        .write_all(b"GET /healthz HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut answer = Vec::new();
+
+    // Not a wait for work: a window in which no answer may come.
+    let early =
+        tokio::time::timeout(Duration::from_secs(1), waiting.read_to_end(&mut answer)).await;
+    assert!(
+        early.is_err(),
+        "answered past the limit: {}",
+        String::from_utf8_lossy(&answer)
+    );
+    drop(held);
+    tokio::time::timeout(Duration::from_secs(30), waiting.read_to_end(&mut answer))
+        .await
+        .expect("still not answered after the held connections closed")
+        .unwrap();
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+}
