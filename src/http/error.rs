@@ -39,6 +39,8 @@ pub enum ApiError {
     BadRequest(String),
     #[error("{0}")]
     Conflict(&'static str),
+    #[error("the request body did not arrive in time")]
+    BodyTimeout,
     #[error("{message}")]
     TooManyRequests {
         message: String,
@@ -69,6 +71,7 @@ impl ResponseError for ApiError {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -81,6 +84,7 @@ impl ResponseError for ApiError {
             Self::NotFound(_) => "notFound",
             Self::BadRequest(_) => "invalidRequest",
             Self::Conflict(_) => "conflict",
+            Self::BodyTimeout => "requestTimeout",
             Self::TooManyRequests { .. } => "tooManyRequests",
             Self::Unavailable(_) => "serviceUnavailable",
             Self::Internal(_) => "internalError",
@@ -102,6 +106,12 @@ impl ResponseError for ApiError {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
             }
             _ => {}
+        }
+        if matches!(self, Self::BodyTimeout) {
+            // The rest of a stalled body is not worth reading: close the connection.
+            response
+                .head_mut()
+                .set_connection_type(actix_web::http::ConnectionType::Close);
         }
         response
     }

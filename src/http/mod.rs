@@ -1,6 +1,7 @@
 //! The HTTP wing: every route, bearer auth, error mapping, OpenAPI and the JSON views.
 mod auth;
 mod bounces;
+mod deadline;
 mod deliveries;
 pub mod error;
 mod headers;
@@ -16,12 +17,13 @@ use std::{net::TcpListener, sync::Arc, time::Duration};
 use actix_web::{
     App, FromRequest, Handler, HttpServer, Resource, Responder, Route,
     dev::Server,
+    error::JsonPayloadError,
     error::QueryPayloadError,
     http::{
         StatusCode,
         header::{self, HeaderValue},
     },
-    web,
+    middleware, web,
 };
 use sqlx::PgPool;
 use tracing_actix_web::TracingLogger;
@@ -73,9 +75,7 @@ pub fn server(state: State, listener: TcpListener) -> anyhow::Result<Server> {
         App::new()
             .wrap(TracingLogger::<RedactedRootSpan>::new())
             // Outermost, so it sees the request before anything holds a reference to it.
-            .wrap(actix_web::middleware::from_fn(
-                headers::detach_header_values,
-            ))
+            .wrap(middleware::from_fn(headers::detach_header_values))
             .app_data(verifier.clone())
             .app_data(ingestor.clone())
             .app_data(tokens.clone())
@@ -107,6 +107,7 @@ pub fn server(state: State, listener: TcpListener) -> anyhow::Result<Server> {
             )
             .service(
                 web::resource("/deliveries/retry")
+                    .wrap(middleware::from_fn(deadline::body_deadline))
                     .route(web::post().to(operations::retry_deliveries))
                     .default_service(not_allowed("POST")),
             )
@@ -126,6 +127,7 @@ pub fn server(state: State, listener: TcpListener) -> anyhow::Result<Server> {
             )
             .service(
                 web::resource("/erasures")
+                    .wrap(middleware::from_fn(deadline::body_deadline))
                     .route(web::post().to(operations::erase_user))
                     .default_service(not_allowed("POST")),
             )
@@ -175,11 +177,11 @@ fn not_allowed(allow: &'static str) -> Route {
     })
 }
 
-fn json_error(
-    e: actix_web::error::JsonPayloadError,
-    _: &actix_web::HttpRequest,
-) -> actix_web::Error {
-    ApiError::BadRequest(format!("invalid JSON body: {e}")).into()
+fn json_error(e: JsonPayloadError, _: &actix_web::HttpRequest) -> actix_web::Error {
+    match e {
+        JsonPayloadError::Payload(p) if deadline::is_timeout(&p) => ApiError::BodyTimeout.into(),
+        e => ApiError::BadRequest(format!("invalid JSON body: {e}")).into(),
+    }
 }
 
 fn query_error(e: QueryPayloadError, _: &actix_web::HttpRequest) -> actix_web::Error {

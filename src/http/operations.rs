@@ -156,6 +156,7 @@ pub struct RetryStarted {
     responses(
         (status = 202, description = "Resends queued", body = RetryStarted),
         (status = 400, description = "The body is invalid", body = ErrorBody),
+        (status = 408, description = "The body did not arrive within REQUEST_BODY_TIMEOUT_SECS", body = ErrorBody),
         (status = 401, description = "No valid bearer token", body = ErrorBody),
     ),
     security(("bearer" = []))
@@ -232,6 +233,7 @@ pub struct ErasureDone {
     responses(
         (status = 200, description = "Erased; counts", body = ErasureDone),
         (status = 400, description = "The body is invalid", body = ErrorBody),
+        (status = 408, description = "The body did not arrive within REQUEST_BODY_TIMEOUT_SECS", body = ErrorBody),
         (status = 401, description = "No valid bearer token", body = ErrorBody),
     ),
     security(("bearer" = []))

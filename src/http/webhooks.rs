@@ -42,6 +42,10 @@ impl BodyTimeout {
         }
     }
 
+    pub(super) fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
     /// The whole body within the deadline, waiting for a slot first.
     pub(super) async fn read(
         &self,

@@ -250,3 +250,32 @@ async fn connections_past_the_limit_wait_in_the_backlog_until_one_closes() {
     let answer = String::from_utf8_lossy(&answer);
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
 }
+
+#[tokio::test]
+async fn a_stalled_body_on_an_operator_route_is_cut_at_the_deadline_with_408() {
+    let app = spawn_app_with(Options {
+        tweak: |s, _| s.http.body_timeout = Duration::from_secs(1),
+        ..Options::default()
+    })
+    .await;
+    for route in ["/erasures", "/deliveries/retry"] {
+        let port = app.address.rsplit(':').next().unwrap();
+        let mut conn = TcpStream::connect(format!("127.0.0.1:{port}"))
+            .await
+            .unwrap();
+        let head = format!(
+            "POST {route} HTTP/1.1\r\nhost: x\r\nauthorization: Bearer {TOKEN}\r\n\
+             content-type: application/json\r\ncontent-length: 60000\r\n\r\n{{\"user\": "
+        );
+        conn.write_all(head.as_bytes()).await.unwrap();
+        let mut answer = Vec::new();
+        // Far past the 1 s deadline; without one the connection would stay open.
+        tokio::time::timeout(Duration::from_secs(30), conn.read_to_end(&mut answer))
+            .await
+            .unwrap_or_else(|_| panic!("{route}: still open"))
+            .unwrap();
+        let answer = String::from_utf8_lossy(&answer);
+        assert!(answer.starts_with("HTTP/1.1 408"), "{route}: {answer}");
+        assert!(answer.contains("requestTimeout"), "{route}: {answer}");
+    }
+}
