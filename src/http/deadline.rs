@@ -15,7 +15,9 @@ use super::webhooks::BodyTimeout;
 
 /// The body's bytes, until `REQUEST_BODY_TIMEOUT_SECS` after the request began; then a
 /// `TimedOut` error, which the JSON error handler answers `408`. Without it a client with
-/// a token could hold a connection open forever by stalling a body.
+/// a token could hold a connection open forever by stalling a body. The webhook routes
+/// read theirs through `BodyTimeout` instead, whose deadline also covers the wait for one
+/// of the 64 read slots, when no stream is being polled.
 pub(super) async fn body_deadline(
     mut req: ServiceRequest,
     next: Next<impl MessageBody>,

@@ -1,16 +1,12 @@
 //! `POST /webhooks/gigs`: size limit, signature, parse, record, answer.
 use std::{sync::Arc, time::Duration};
 
-use actix_web::{
-    HttpRequest, HttpResponse, ResponseError,
-    http::{ConnectionType, StatusCode},
-    web,
-};
+use actix_web::{HttpRequest, HttpResponse, ResponseError, http::StatusCode, web};
 use futures_util::StreamExt;
 use serde::Serialize;
 use tokio::sync::Semaphore;
 
-use super::error::{ErrorBody, error_response};
+use super::error::{ApiError, ErrorBody, error_response};
 use crate::{
     domain::DeliveryId,
     store::{self, Fault},
@@ -121,9 +117,10 @@ impl ResponseError for WebhookError {
 
     fn error_response(&self) -> HttpResponse {
         let kind = match self {
+            // The same answer as every other route's stalled body, connection closed.
+            Self::Timeout => return ApiError::BodyTimeout.error_response(),
             Self::TooLarge => "payloadTooLarge",
             Self::BodyRead => "invalidRequest",
-            Self::Timeout => "requestTimeout",
             Self::NotStorable(_) => "invalidPayload",
             Self::Internal(_) => "internalError",
             Self::Verify(e) if e.is_authentication_failure() => "invalidSignature",
@@ -131,14 +128,7 @@ impl ResponseError for WebhookError {
             Self::Payload(_) => "invalidPayload",
             Self::Unavailable(_) => "serviceUnavailable",
         };
-        let mut response = error_response(self.status_code(), kind, &self.to_string());
-        if matches!(self, Self::Timeout) {
-            // The rest of a stalled body is not worth reading: close the connection.
-            response
-                .head_mut()
-                .set_connection_type(ConnectionType::Close);
-        }
-        response
+        error_response(self.status_code(), kind, &self.to_string())
     }
 }
 

@@ -11,16 +11,27 @@ use wiremock::ResponseTemplate;
 
 use crate::helpers::*;
 
-/// Sends a request head and part of its body, then stalls; returns what the server says
-/// and how long it took, or `None` if it said nothing within `wait`.
+/// Sends a webhook's head and part of its body, then stalls; returns what the server says,
+/// or `None` if it said nothing within `wait`.
 async fn stall(app: &TestApp, head_extra: &str, wait: Duration) -> Option<String> {
+    stall_on(app, "/webhooks/gigs", 900_000, head_extra, wait).await
+}
+
+/// The same on any route, declaring `content_length` and sending 4 KiB of it (spaces).
+async fn stall_on(
+    app: &TestApp,
+    route: &str,
+    content_length: usize,
+    head_extra: &str,
+    wait: Duration,
+) -> Option<String> {
     let port = app.address.rsplit(':').next().unwrap();
     let mut conn = TcpStream::connect(format!("127.0.0.1:{port}"))
         .await
         .unwrap();
     let head = format!(
-        "POST /webhooks/gigs HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n\
-         content-length: 900000\r\n{head_extra}\r\n"
+        "POST {route} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n\
+         content-length: {content_length}\r\n{head_extra}\r\n"
     );
     conn.write_all(head.as_bytes()).await.unwrap();
     conn.write_all(&[b' '; 4096]).await.unwrap();
@@ -259,22 +270,11 @@ async fn a_stalled_body_on_an_operator_route_is_cut_at_the_deadline_with_408() {
     })
     .await;
     for route in ["/erasures", "/deliveries/retry"] {
-        let port = app.address.rsplit(':').next().unwrap();
-        let mut conn = TcpStream::connect(format!("127.0.0.1:{port}"))
-            .await
-            .unwrap();
-        let head = format!(
-            "POST {route} HTTP/1.1\r\nhost: x\r\nauthorization: Bearer {TOKEN}\r\n\
-             content-type: application/json\r\ncontent-length: 60000\r\n\r\n{{\"user\": "
-        );
-        conn.write_all(head.as_bytes()).await.unwrap();
-        let mut answer = Vec::new();
+        let auth = format!("authorization: Bearer {TOKEN}\r\n");
         // Far past the 1 s deadline; without one the connection would stay open.
-        tokio::time::timeout(Duration::from_secs(30), conn.read_to_end(&mut answer))
+        let answer = stall_on(&app, route, 60_000, &auth, Duration::from_secs(30))
             .await
-            .unwrap_or_else(|_| panic!("{route}: still open"))
-            .unwrap();
-        let answer = String::from_utf8_lossy(&answer);
+            .unwrap_or_else(|| panic!("{route}: still open"));
         assert!(answer.starts_with("HTTP/1.1 408"), "{route}: {answer}");
         assert!(answer.contains("requestTimeout"), "{route}: {answer}");
     }
