@@ -66,7 +66,7 @@ pub async fn apply(
     metrics: &Metrics,
     alerts: bool,
     notices: Vec<Notice>,
-) -> sqlx::Result<Applied> {
+) -> crate::store::Result<Applied> {
     let mut applied = Applied::default();
     for notice in notices {
         metrics
@@ -119,7 +119,7 @@ pub async fn apply(
     Ok(applied)
 }
 
-async fn find(pool: &PgPool, notice: &Notice) -> sqlx::Result<Option<Bounced>> {
+async fn find(pool: &PgPool, notice: &Notice) -> crate::store::Result<Option<Bounced>> {
     if let Some(id) = &notice.delivery
         && let Some(found) = bounces::by_id(pool, id).await?
     {

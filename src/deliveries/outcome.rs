@@ -15,7 +15,7 @@ use super::{
 };
 use crate::{
     store::{
-        self, Claimed, Fault,
+        Claimed,
         queue::{self, Finish},
     },
     telemetry::Metrics,
@@ -72,7 +72,7 @@ pub(super) async fn record(
                 tracing::warn!("the lease ran out before the outcome was recorded");
                 break;
             }
-            Err(e) if store::classify(&e) == Fault::Unavailable => {
+            Err(e) if e.is_unavailable() => {
                 failures += 1;
                 if failures == 1 {
                     tracing::warn!(error = %e, "recording the outcome failed; retrying");

@@ -143,12 +143,12 @@ pub async fn receive_bounces(
         .await
         .map_err(|e| {
             tracing::warn!(error = %e, provider, "recording a bounce failed");
-            match store::classify(&e) {
-                store::Fault::Internal => BounceError::Internal,
-                store::Fault::BadInput => BounceError::Malformed(
+            match e.fault() {
+                store::Fault::Other => BounceError::Internal,
+                store::Fault::InvalidInput => BounceError::Malformed(
                     "the notification holds text that cannot be stored".into(),
                 ),
-                store::Fault::Unavailable => {
+                store::Fault::Unavailable | store::Fault::Conflict => {
                     BounceError::Unavailable("the bounce could not be recorded; retry later".into())
                 }
             }

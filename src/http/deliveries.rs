@@ -43,7 +43,10 @@ pub async fn get_delivery(
     Ok(HttpResponse::Ok().json(view))
 }
 
-async fn with_history(pool: &PgPool, id: &DeliveryId) -> sqlx::Result<Option<DeliveryView>> {
+async fn with_history(
+    pool: &PgPool,
+    id: &DeliveryId,
+) -> crate::store::Result<Option<DeliveryView>> {
     let Some(row) = store::get(pool, id).await? else {
         return Ok(None);
     };

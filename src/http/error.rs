@@ -47,19 +47,20 @@ pub enum ApiError {
         retry_after_secs: u64,
     },
     #[error("the database is unavailable")]
-    Unavailable(#[source] sqlx::Error),
+    Unavailable(#[source] store::Error),
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
 }
 
-impl From<sqlx::Error> for ApiError {
-    fn from(e: sqlx::Error) -> Self {
-        match store::classify(&e) {
-            Fault::Unavailable => Self::Unavailable(e),
-            Fault::BadInput => {
+impl From<store::Error> for ApiError {
+    fn from(e: store::Error) -> Self {
+        match e.fault() {
+            // A lost race is won by trying again.
+            Fault::Unavailable | Fault::Conflict => Self::Unavailable(e),
+            Fault::InvalidInput => {
                 Self::BadRequest("a parameter holds text that cannot be stored or searched".into())
             }
-            Fault::Internal => Self::Internal(e.into()),
+            Fault::Other => Self::Internal(e.into()),
         }
     }
 }

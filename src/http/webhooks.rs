@@ -9,10 +9,11 @@ use tokio::sync::Semaphore;
 use super::error::{ApiError, ErrorBody, error_response};
 use crate::{
     domain::DeliveryId,
-    store::{self, Fault},
+    store::Fault,
     telemetry::{Metrics, WebhookOutcome},
     webhooks::{
-        GigsEvent, IngestKind, IngestOutcome, Ingestor, InvalidEvent, VerifyError, WebhookVerifier,
+        GigsEvent, IngestError, IngestKind, IngestOutcome, Ingestor, InvalidEvent, VerifyError,
+        WebhookVerifier,
     },
 };
 
@@ -77,11 +78,11 @@ pub enum WebhookError {
     #[error(transparent)]
     Payload(#[from] InvalidEvent),
     #[error("the event could not be recorded; retry later")]
-    Unavailable(#[source] sqlx::Error),
+    Unavailable(#[source] IngestError),
     #[error("the event holds data that cannot be stored")]
-    NotStorable(#[source] sqlx::Error),
+    NotStorable(#[source] IngestError),
     #[error("internal error")]
-    Internal(#[source] sqlx::Error),
+    Internal(#[source] IngestError),
 }
 
 impl WebhookError {
@@ -239,17 +240,22 @@ async fn handle(
     span.record("event.type", event.event_type.as_str());
     // serde_json accepted the bytes, so they are UTF-8.
     let raw = std::str::from_utf8(&body).map_err(|_| InvalidEvent::NotJson("not UTF-8".into()))?;
-    let outcome =
-        ingestor
-            .submit(webhook_id, &event, raw)
-            .await
-            .map_err(|e| match store::classify(&e) {
-                Fault::Unavailable => WebhookError::Unavailable(e),
-                Fault::BadInput => WebhookError::NotStorable(e),
-                Fault::Internal => {
-                    tracing::error!(error = %e, "recording the webhook failed");
-                    WebhookError::Internal(e)
-                }
-            })?;
-    Ok(outcome)
+    ingestor
+        .submit(webhook_id, &event, raw)
+        .await
+        .map_err(WebhookError::from)
+}
+
+impl From<IngestError> for WebhookError {
+    fn from(e: IngestError) -> Self {
+        match e.fault() {
+            // A lost race (after its retries) or a stopping process: the sender comes back.
+            Fault::Unavailable | Fault::Conflict => Self::Unavailable(e),
+            Fault::InvalidInput => Self::NotStorable(e),
+            Fault::Other => {
+                tracing::error!(error = %e, "recording the webhook failed");
+                Self::Internal(e)
+            }
+        }
+    }
 }

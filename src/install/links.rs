@@ -43,7 +43,7 @@ impl InstallLinks {
         delivery: &DeliveryId,
         project: &str,
         sim: &SimId,
-    ) -> sqlx::Result<String> {
+    ) -> crate::store::Result<String> {
         let token = derive_token(self.key.expose_secret(), delivery);
         install_links::insert(
             &self.pool,
@@ -72,12 +72,12 @@ fn derive_token(key: &str, delivery: &DeliveryId) -> String {
         .collect()
 }
 
-pub async fn find_live(pool: &PgPool, token: &str) -> sqlx::Result<Option<LiveLink>> {
+pub async fn find_live(pool: &PgPool, token: &str) -> crate::store::Result<Option<LiveLink>> {
     install_links::find_live(pool, &hash_token(token)).await
 }
 
 /// Counts a click and notes it in the delivery's history.
-pub async fn record_click(pool: &PgPool, token: &str, detail: &str) -> sqlx::Result<()> {
+pub async fn record_click(pool: &PgPool, token: &str, detail: &str) -> crate::store::Result<()> {
     install_links::record_click(pool, &hash_token(token), detail).await
 }
 

@@ -43,7 +43,7 @@ pub enum ReconcileError {
     #[error("listing subscriptions failed: {0}")]
     Gigs(#[from] GigsError),
     #[error("the database failed: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(#[from] crate::store::Error),
 }
 
 pub struct Reconciler {
@@ -122,7 +122,7 @@ impl Reconciler {
 
     /// True when a delivery was created. Odd items (unknown status, no date) are passed
     /// over, never an error.
-    async fn reconcile_one(&self, sub: Value, cutoff: DateTime<Utc>) -> sqlx::Result<bool> {
+    async fn reconcile_one(&self, sub: Value, cutoff: DateTime<Utc>) -> crate::store::Result<bool> {
         let created_at = sub
             .get("createdAt")
             .and_then(Value::as_str)

@@ -62,7 +62,7 @@ impl AlertSender {
     }
 
     /// Sends every due alert once; returns how many the receiver accepted.
-    pub async fn send_due(&self) -> sqlx::Result<usize> {
+    pub async fn send_due(&self) -> crate::store::Result<usize> {
         let mut sent = 0;
         for alert in alerts::claim(&self.pool, 20).await? {
             match self.post(&alert).await {

@@ -1,4 +1,5 @@
 //! The alert outbox: queued in the same transaction as their cause, sent by any process.
+use super::Result;
 use std::time::Duration;
 
 use sqlx::{PgConnection, PgPool};
@@ -38,7 +39,7 @@ pub async fn enqueue(
     delivery: Option<&DeliveryId>,
     text: &str,
     dedupe_key: &str,
-) -> sqlx::Result<()> {
+) -> Result<()> {
     sqlx::query!(
         "INSERT INTO alerts (kind, delivery_id, text, dedupe_key) VALUES ($1, $2, $3, $4)
          ON CONFLICT (dedupe_key) DO NOTHING",
@@ -54,7 +55,7 @@ pub async fn enqueue(
 
 /// Queues the one quiet alert of the current quiet spell, when no verified webhook came
 /// for `quiet`; a webhook ends the spell. True when one was queued now.
-pub async fn enqueue_quiet(pool: &PgPool, quiet: Duration) -> sqlx::Result<bool> {
+pub async fn enqueue_quiet(pool: &PgPool, quiet: Duration) -> Result<bool> {
     let hours = quiet.as_secs() / 3600;
     let text = format!("esim-courier: no verified webhook from Gigs for {hours} hours");
     let done = sqlx::query!(
@@ -71,7 +72,7 @@ pub async fn enqueue_quiet(pool: &PgPool, quiet: Duration) -> sqlx::Result<bool>
 }
 
 /// Takes up to `limit` due alerts for a minute, so another process does not send them too.
-pub async fn claim(pool: &PgPool, limit: i64) -> sqlx::Result<Vec<Alert>> {
+pub async fn claim(pool: &PgPool, limit: i64) -> Result<Vec<Alert>> {
     sqlx::query_as!(
         Alert,
         r#"WITH due AS (
@@ -86,9 +87,10 @@ pub async fn claim(pool: &PgPool, limit: i64) -> sqlx::Result<Vec<Alert>> {
     )
     .fetch_all(pool)
     .await
+    .map_err(Into::into)
 }
 
-pub async fn sent(pool: &PgPool, seq: i64) -> sqlx::Result<()> {
+pub async fn sent(pool: &PgPool, seq: i64) -> Result<()> {
     sqlx::query!(
         "UPDATE alerts SET sent_at = now(), last_error = NULL WHERE seq = $1",
         seq
@@ -104,7 +106,7 @@ pub async fn failed(
     seq: i64,
     error: &str,
     retry_in: Option<Duration>,
-) -> sqlx::Result<()> {
+) -> Result<()> {
     sqlx::query!(
         "UPDATE alerts SET last_error = $2,
             next_attempt_at = coalesce(now() + make_interval(secs => $3), 'infinity')

@@ -1,4 +1,5 @@
 //! Bounces and complaints: finding the delivery they are about, and recording them.
+use super::Result;
 use sqlx::PgPool;
 
 use super::{alerts, history};
@@ -12,7 +13,7 @@ pub struct Bounced {
 }
 
 /// By our delivery id, when the provider echoes the metadata we sent.
-pub async fn by_id(pool: &PgPool, id: &DeliveryId) -> sqlx::Result<Option<Bounced>> {
+pub async fn by_id(pool: &PgPool, id: &DeliveryId) -> Result<Option<Bounced>> {
     sqlx::query_as!(
         Bounced,
         r#"SELECT id AS "id: DeliveryId", recipient FROM deliveries WHERE id = $1"#,
@@ -20,10 +21,11 @@ pub async fn by_id(pool: &PgPool, id: &DeliveryId) -> sqlx::Result<Option<Bounce
     )
     .fetch_optional(pool)
     .await
+    .map_err(Into::into)
 }
 
 /// By our `Message-ID`, when the provider passes it back.
-pub async fn by_message_id(pool: &PgPool, message_id: &str) -> sqlx::Result<Option<Bounced>> {
+pub async fn by_message_id(pool: &PgPool, message_id: &str) -> Result<Option<Bounced>> {
     sqlx::query_as!(
         Bounced,
         r#"SELECT id AS "id: DeliveryId", recipient FROM deliveries
@@ -32,10 +34,11 @@ pub async fn by_message_id(pool: &PgPool, message_id: &str) -> sqlx::Result<Opti
     )
     .fetch_optional(pool)
     .await
+    .map_err(Into::into)
 }
 
 /// Else by recipient: the latest delivery delivered to it within a week.
-pub async fn by_recipient(pool: &PgPool, email: &str) -> sqlx::Result<Option<Bounced>> {
+pub async fn by_recipient(pool: &PgPool, email: &str) -> Result<Option<Bounced>> {
     sqlx::query_as!(
         Bounced,
         r#"SELECT id AS "id: DeliveryId", recipient FROM deliveries
@@ -46,6 +49,7 @@ pub async fn by_recipient(pool: &PgPool, email: &str) -> sqlx::Result<Option<Bou
     )
     .fetch_optional(pool)
     .await
+    .map_err(Into::into)
 }
 
 /// A hard bounce or complaint: the address is suppressed and the delivery, when it was
@@ -58,7 +62,7 @@ pub async fn record_hard(
     provider: &str,
     reason: &str,
     alert: Option<&str>,
-) -> sqlx::Result<bool> {
+) -> Result<bool> {
     let mut tx = pool.begin().await?;
     let suppressed = sqlx::query!(
         "INSERT INTO suppressions (email, reason, provider, delivery_id)
@@ -99,7 +103,7 @@ pub async fn record_hard(
 }
 
 /// A soft bounce: noted in the history, nothing else changes.
-pub async fn record_soft(pool: &PgPool, id: &DeliveryId, detail: &str) -> sqlx::Result<()> {
+pub async fn record_soft(pool: &PgPool, id: &DeliveryId, detail: &str) -> Result<()> {
     let mut conn = pool.acquire().await?;
     history::append(&mut conn, id, detail).await
 }

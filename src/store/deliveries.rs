@@ -1,4 +1,5 @@
 //! Reading deliveries for the status API, and creating the ones no event creates.
+use super::Result;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -8,16 +9,18 @@ use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 use super::{DeliveryRow, NOTIFY_CHANNEL, history, install_links};
 use crate::domain::{DeliveryId, DeliveryKind, DeliveryStatus, SimId, SubscriptionId, UserId};
 
-pub async fn get(pool: &PgPool, id: &DeliveryId) -> sqlx::Result<Option<DeliveryRow>> {
+pub async fn get(pool: &PgPool, id: &DeliveryId) -> Result<Option<DeliveryRow>> {
     sqlx::query_file_as!(DeliveryRow, "src/store/delivery_by_id.sql", id as _)
         .fetch_optional(pool)
         .await
+        .map_err(Into::into)
 }
 
-pub async fn seq_of(pool: &PgPool, id: &DeliveryId) -> sqlx::Result<Option<i64>> {
+pub async fn seq_of(pool: &PgPool, id: &DeliveryId) -> Result<Option<i64>> {
     sqlx::query_scalar!("SELECT seq FROM deliveries WHERE id = $1", id as _)
         .fetch_optional(pool)
         .await
+        .map_err(Into::into)
 }
 
 /// Filters of `GET /deliveries`, already validated.
@@ -36,7 +39,7 @@ pub struct ListFilter {
 }
 
 /// Newest first; fetches `limit + 1` rows so the caller knows whether more follow.
-pub async fn list(pool: &PgPool, f: &ListFilter, limit: i64) -> sqlx::Result<Vec<DeliveryRow>> {
+pub async fn list(pool: &PgPool, f: &ListFilter, limit: i64) -> Result<Vec<DeliveryRow>> {
     // Built at run time: each filter present adds a condition, so the planner can use
     // that filter's index; one static statement with `$n IS NULL OR …` could not.
     let mut q: QueryBuilder<Postgres> = QueryBuilder::new(
@@ -79,7 +82,7 @@ pub async fn list(pool: &PgPool, f: &ListFilter, limit: i64) -> sqlx::Result<Vec
         q.push(" AND seq < ").push_bind(seq);
     }
     q.push(" ORDER BY seq DESC LIMIT ").push_bind(limit + 1);
-    q.build_query_as().fetch_all(pool).await
+    q.build_query_as().fetch_all(pool).await.map_err(Into::into)
 }
 
 /// Failed or bounced deliveries of a time window that have no resend yet, oldest first.
@@ -90,7 +93,7 @@ pub async fn retry_candidates(
     until: DateTime<Utc>,
     cap: i64,
     min_interval: Duration,
-) -> sqlx::Result<Vec<DeliveryRow>> {
+) -> Result<Vec<DeliveryRow>> {
     sqlx::query_as!(
         DeliveryRow,
         r#"SELECT seq, id AS "id: DeliveryId", status AS "status: DeliveryStatus", reason,
@@ -116,6 +119,7 @@ pub async fn retry_candidates(
     )
     .fetch_all(pool)
     .await
+    .map_err(Into::into)
 }
 
 /// A delivery no webhook's batch creates: a resend, a reminder, a reconciled SIM.
@@ -138,10 +142,7 @@ pub struct NewDelivery<'a> {
 
 /// Inserts a pending delivery and announces it; `None` when a unique index refused it
 /// (the SIM's automatic delivery, or this event's reminder, exists already).
-pub async fn insert(
-    conn: &mut PgConnection,
-    d: &NewDelivery<'_>,
-) -> sqlx::Result<Option<DeliveryId>> {
+pub async fn insert(conn: &mut PgConnection, d: &NewDelivery<'_>) -> Result<Option<DeliveryId>> {
     let id = DeliveryId::generate();
     let row = sqlx::query_file!(
         "src/store/insert_delivery.sql",
@@ -166,7 +167,7 @@ pub async fn insert(
 }
 
 /// The `sim.type` (`eSIM`, `pSIM`) the event that created a delivery named, if any.
-pub async fn sim_type(pool: &PgPool, event_id: &str) -> sqlx::Result<Option<String>> {
+pub async fn sim_type(pool: &PgPool, event_id: &str) -> Result<Option<String>> {
     let found = sqlx::query_scalar!(
         "SELECT payload->'data'->'sim'->>'type' FROM webhook_events WHERE event_id = $1",
         event_id,
@@ -191,7 +192,7 @@ pub async fn resend(
     original: &DeliveryRow,
     min_interval: Duration,
     by: &str,
-) -> sqlx::Result<Resend> {
+) -> Result<Resend> {
     let mut tx = pool.begin().await?;
     if let Some(sim) = &original.sim_id {
         // Resends of one SIM queue here, so two at once cannot both pass the check.
@@ -231,7 +232,7 @@ pub async fn resend(
     };
     let id = insert(&mut tx, &new)
         .await?
-        .ok_or(sqlx::Error::RowNotFound)?;
+        .ok_or_else(super::Error::missing_row)?;
     if let Some(sim) = &original.sim_id {
         install_links::revoke_for_sim(&mut tx, &original.project, sim).await?;
     }

@@ -1,5 +1,6 @@
 //! Erasing personal data: one user's on request, everyone's past the retention period.
 //! Deliveries stay as anonymised records; each batch is its own short transaction.
+use super::Result;
 use std::time::Duration;
 
 use sqlx::PgPool;
@@ -20,7 +21,7 @@ pub struct Erased {
 
 /// Erases the user's recipient addresses, stored payloads, addresses in history, reasons
 /// and alerts, and the suppressions of their addresses.
-pub async fn user(pool: &PgPool, user: &UserId) -> sqlx::Result<Erased> {
+pub async fn user(pool: &PgPool, user: &UserId) -> Result<Erased> {
     let mut erased = Erased::default();
     let mut after = 0i64;
     loop {
@@ -71,7 +72,7 @@ pub async fn user(pool: &PgPool, user: &UserId) -> sqlx::Result<Erased> {
 }
 
 /// Erases payloads and recipients older than `keep`, the same way, for finished work.
-pub async fn older_than(pool: &PgPool, keep: Duration) -> sqlx::Result<Erased> {
+pub async fn older_than(pool: &PgPool, keep: Duration) -> Result<Erased> {
     let mut erased = Erased::default();
     loop {
         let mut tx = pool.begin().await?;
@@ -114,10 +115,10 @@ pub async fn older_than(pool: &PgPool, keep: Duration) -> sqlx::Result<Erased> {
 
 /// Runs `batch` (one autocommit statement of at most `BATCH` rows) until a batch comes back
 /// short; returns the rows touched.
-async fn in_batches<F, Fut>(mut batch: F) -> sqlx::Result<u64>
+async fn in_batches<F, Fut>(mut batch: F) -> Result<u64>
 where
     F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = sqlx::Result<u64>>,
+    Fut: std::future::Future<Output = Result<u64>>,
 {
     let mut total = 0;
     loop {
@@ -131,7 +132,7 @@ where
 
 /// Removes the personal data of these deliveries and of the events that created them;
 /// returns how many events were erased.
-async fn anonymise(tx: &mut sqlx::PgConnection, ids: &[String]) -> sqlx::Result<u64> {
+async fn anonymise(tx: &mut sqlx::PgConnection, ids: &[String]) -> Result<u64> {
     sqlx::query!(
         "UPDATE deliveries SET recipient = NULL,
             reason = regexp_replace(reason, $2, '[erased]', 'g')

@@ -1,5 +1,6 @@
 //! The one writer of events and the deliveries they create: a batch of distinct rows in
 //! one autocommit statement (`record_events.sql`).
+use super::Result;
 use sqlx::PgPool;
 
 use super::NOTIFY_CHANNEL;
@@ -58,7 +59,7 @@ pub async fn record(
     pool: &PgPool,
     rows: &[NewEvent],
     same_sim_note: &str,
-) -> sqlx::Result<Vec<sqlx::Result<IngestOutcome>>> {
+) -> Result<Vec<Result<IngestOutcome>>> {
     let col = |f: &dyn Fn(&NewEvent) -> Option<String>| -> Vec<Option<String>> {
         rows.iter().map(f).collect()
     };
@@ -127,11 +128,10 @@ pub async fn record(
             Ok(outcomes.into_iter().map(Ok).collect())
         }
         Err(e) => {
-            let shown = e.to_string();
-            let mut answers: Vec<sqlx::Result<IngestOutcome>> =
-                outcomes.into_iter().map(Ok).collect();
+            let e = super::Error::from(e);
+            let mut answers: Vec<Result<IngestOutcome>> = outcomes.into_iter().map(Ok).collect();
             for &i in &repeats {
-                answers[i] = Err(sqlx::Error::Protocol(shown.clone()));
+                answers[i] = Err(e.clone());
             }
             Ok(answers)
         }

@@ -2,13 +2,14 @@
 //!
 //! Statements that change a delivery's state (record, claim, finish, release) write
 //! their history line in the same statement, so a state never exists without its line.
+use super::Result;
 use sqlx::{PgConnection, PgPool};
 
 use super::HistoryRow;
 use crate::domain::{DeliveryId, DeliveryStatus};
 
 /// Adds a note to a delivery's history, under the status it has now.
-pub async fn append(conn: &mut PgConnection, id: &DeliveryId, detail: &str) -> sqlx::Result<()> {
+pub async fn append(conn: &mut PgConnection, id: &DeliveryId, detail: &str) -> Result<()> {
     sqlx::query!(
         "INSERT INTO delivery_history (delivery_id, status, detail)
          SELECT id, status, $2 FROM deliveries WHERE id = $1",
@@ -20,7 +21,7 @@ pub async fn append(conn: &mut PgConnection, id: &DeliveryId, detail: &str) -> s
     Ok(())
 }
 
-pub async fn of(pool: &PgPool, id: &DeliveryId) -> sqlx::Result<Vec<HistoryRow>> {
+pub async fn of(pool: &PgPool, id: &DeliveryId) -> Result<Vec<HistoryRow>> {
     sqlx::query_as!(
         HistoryRow,
         r#"SELECT at, status AS "status: DeliveryStatus", detail
@@ -29,4 +30,5 @@ pub async fn of(pool: &PgPool, id: &DeliveryId) -> sqlx::Result<Vec<HistoryRow>>
     )
     .fetch_all(pool)
     .await
+    .map_err(Into::into)
 }

@@ -1,4 +1,5 @@
 //! Install-link rows: only a SHA-256 of each token is stored, never the token.
+use super::Result;
 use std::time::Duration;
 
 use sqlx::{PgConnection, PgPool};
@@ -24,7 +25,7 @@ pub async fn insert(
     project: &str,
     sim: &SimId,
     ttl: Duration,
-) -> sqlx::Result<()> {
+) -> Result<()> {
     sqlx::query!(
         "INSERT INTO install_links (token_hash, delivery_id, project, sim_id, expires_at)
          VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5))
@@ -40,7 +41,7 @@ pub async fn insert(
     Ok(())
 }
 
-pub async fn find_live(pool: &PgPool, token_hash: &[u8]) -> sqlx::Result<Option<LiveLink>> {
+pub async fn find_live(pool: &PgPool, token_hash: &[u8]) -> Result<Option<LiveLink>> {
     sqlx::query_as!(
         LiveLink,
         r#"SELECT l.delivery_id AS "delivery_id: DeliveryId", l.project,
@@ -51,10 +52,11 @@ pub async fn find_live(pool: &PgPool, token_hash: &[u8]) -> sqlx::Result<Option<
     )
     .fetch_optional(pool)
     .await
+    .map_err(Into::into)
 }
 
 /// Counts a click and notes it in the delivery's history.
-pub async fn record_click(pool: &PgPool, token_hash: &[u8], detail: &str) -> sqlx::Result<()> {
+pub async fn record_click(pool: &PgPool, token_hash: &[u8], detail: &str) -> Result<()> {
     sqlx::query!(
         "WITH click AS (
             UPDATE install_links SET clicks = clicks + 1, last_click_at = now()
@@ -71,11 +73,7 @@ pub async fn record_click(pool: &PgPool, token_hash: &[u8], detail: &str) -> sql
 }
 
 /// A resend supersedes every earlier link for the SIM.
-pub async fn revoke_for_sim(
-    conn: &mut PgConnection,
-    project: &str,
-    sim: &SimId,
-) -> sqlx::Result<u64> {
+pub async fn revoke_for_sim(conn: &mut PgConnection, project: &str, sim: &SimId) -> Result<u64> {
     let done = sqlx::query!(
         "UPDATE install_links SET revoked_at = now()
          WHERE project = $1 AND sim_id = $2 AND revoked_at IS NULL",

@@ -1,4 +1,5 @@
 //! When a SIM's eSIM was installed: recorded once, copied onto the SIM's deliveries.
+use super::Result;
 use sqlx::PgPool;
 
 use crate::domain::SimId;
@@ -19,7 +20,7 @@ pub async fn mark(
     sim: &SimId,
     event_type: &str,
     event_id: &str,
-) -> sqlx::Result<Option<Installed>> {
+) -> Result<Option<Installed>> {
     let detail = format!("{event_type} {event_id}: the eSIM is installed");
     let marked = sqlx::query!(
         r#"WITH first AS (

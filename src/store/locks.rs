@@ -1,4 +1,5 @@
 //! Named locks across every process on the database, for jobs one replica runs at a time.
+use super::Result;
 use sqlx::{Connection, PgConnection, PgPool};
 
 /// Held while alive: a session advisory lock on a connection of its own, so a process
@@ -9,7 +10,7 @@ pub struct JobLock {
 }
 
 /// `None` when another process holds the lock now.
-pub async fn try_lock(pool: &PgPool, name: &str) -> sqlx::Result<Option<JobLock>> {
+pub async fn try_lock(pool: &PgPool, name: &str) -> Result<Option<JobLock>> {
     let mut conn = PgConnection::connect_with(&pool.connect_options()).await?;
     let key = format!("esim-courier/{name}");
     let locked = sqlx::query_scalar!(
@@ -26,13 +27,13 @@ pub async fn try_lock(pool: &PgPool, name: &str) -> sqlx::Result<Option<JobLock>
 }
 
 impl JobLock {
-    pub async fn release(mut self) -> sqlx::Result<()> {
+    pub async fn release(mut self) -> Result<()> {
         sqlx::query_scalar!(
             "SELECT pg_advisory_unlock(hashtextextended($1, 0))",
             self.key
         )
         .fetch_one(&mut self.conn)
         .await?;
-        self.conn.close().await
+        self.conn.close().await.map_err(Into::into)
     }
 }

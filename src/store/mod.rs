@@ -3,6 +3,7 @@ pub mod alerts;
 pub mod bounces;
 pub mod deliveries;
 pub mod erasure;
+mod error;
 pub mod events;
 pub mod history;
 pub mod install_links;
@@ -24,6 +25,7 @@ use sqlx::{
     postgres::{PgConnectOptions, PgPoolOptions},
 };
 
+pub use error::{Error, Fault, Result};
 pub use rows::{Claimed, DeliveryRow, HistoryRow};
 
 use crate::config::DatabaseSettings;
@@ -96,76 +98,4 @@ pub async fn is_ready(pool: &PgPool) -> bool {
             .fetch_one(pool)
             .await;
     matches!(applied, Ok(Some(v)) if v >= latest)
-}
-
-/// What a database error means for the one who asked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Fault {
-    /// PostgreSQL is unreachable, shutting down, overloaded, or the transaction lost a
-    /// race it may win next time: try again later (503).
-    Unavailable,
-    /// The request carried something PostgreSQL cannot take (e.g. a NUL in text): 400.
-    BadInput,
-    /// Anything else is a bug or a broken schema: an opaque 500, logged at error level.
-    Internal,
-}
-
-/// Classifies by SQLSTATE class, so a poison input is never answered "retry later".
-pub fn classify(e: &sqlx::Error) -> Fault {
-    match e {
-        sqlx::Error::PoolTimedOut
-        | sqlx::Error::PoolClosed
-        | sqlx::Error::Io(_)
-        | sqlx::Error::Tls(_)
-        | sqlx::Error::Protocol(_)
-        | sqlx::Error::WorkerCrashed => Fault::Unavailable,
-        sqlx::Error::Database(db) => classify_code(db.code().as_deref().unwrap_or("")),
-        _ => Fault::Internal,
-    }
-}
-
-fn classify_code(code: &str) -> Fault {
-    match code {
-        // Connection exceptions, refused logins, a missing database, insufficient
-        // resources, operator intervention (shutdown, cannot connect now), system errors,
-        // read-only transaction (a standby), serialization failures and deadlocks: all
-        // fixed on the server's side, so the sender should come back.
-        c if ["08", "28", "3D", "53", "57", "58"]
-            .iter()
-            .any(|p| c.starts_with(p)) =>
-        {
-            Fault::Unavailable
-        }
-        "25006" | "40001" | "40P01" | "55P03" => Fault::Unavailable,
-        // Data exceptions (invalid text, NUL bytes, out-of-range numbers) and values too
-        // large for an index.
-        c if c.starts_with("22") || c == "54000" => Fault::BadInput,
-        _ => Fault::Internal,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sqlstate_classes_map_to_faults() {
-        for unavailable in [
-            "08006", "28P01", "3D000", "53300", "57P01", "57P03", "58030", "40001", "25006",
-        ] {
-            assert_eq!(
-                classify_code(unavailable),
-                Fault::Unavailable,
-                "{unavailable}"
-            );
-        }
-        for bad in ["22021", "22P05", "22P02", "22003", "54000"] {
-            assert_eq!(classify_code(bad), Fault::BadInput, "{bad}");
-        }
-        for internal in ["42P01", "42703", "23505", "XX000", ""] {
-            assert_eq!(classify_code(internal), Fault::Internal, "{internal}");
-        }
-        assert_eq!(classify(&sqlx::Error::PoolTimedOut), Fault::Unavailable);
-        assert_eq!(classify(&sqlx::Error::RowNotFound), Fault::Internal);
-    }
 }

@@ -1,4 +1,5 @@
 //! The queue's transitions: claim under a lease, renew, finish, release at shutdown.
+use super::Result;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -8,14 +9,15 @@ use super::Claimed;
 use crate::domain::{DeliveryId, DeliveryKind, DeliveryStatus, SimId, SubscriptionId, UserId};
 
 /// Claims up to `limit` due deliveries, and those whose lease ran out, in one statement.
-pub async fn claim(pool: &PgPool, limit: i64, lease: Duration) -> sqlx::Result<Vec<Claimed>> {
+pub async fn claim(pool: &PgPool, limit: i64, lease: Duration) -> Result<Vec<Claimed>> {
     sqlx::query_file_as!(Claimed, "src/store/claim.sql", limit, lease.as_secs_f64())
         .fetch_all(pool)
         .await
+        .map_err(Into::into)
 }
 
 /// Extends the lease; false when this worker no longer holds the delivery.
-pub async fn renew(pool: &PgPool, claimed: &Claimed, lease: Duration) -> sqlx::Result<bool> {
+pub async fn renew(pool: &PgPool, claimed: &Claimed, lease: Duration) -> Result<bool> {
     let renewed = sqlx::query!(
         "UPDATE deliveries SET locked_until = now() + make_interval(secs => $3)
          WHERE id = $1 AND lease_token = $2 AND status = 'processing'",
@@ -29,7 +31,7 @@ pub async fn renew(pool: &PgPool, claimed: &Claimed, lease: Duration) -> sqlx::R
 }
 
 /// Extends the leases this process holds (its heartbeat); returns how many it still held.
-pub async fn extend(pool: &PgPool, lease_tokens: &[String], lease: Duration) -> sqlx::Result<u64> {
+pub async fn extend(pool: &PgPool, lease_tokens: &[String], lease: Duration) -> Result<u64> {
     let done = sqlx::query!(
         "UPDATE deliveries SET locked_until = now() + make_interval(secs => $2)
          WHERE lease_token = ANY($1) AND status = 'processing'",
@@ -59,7 +61,7 @@ pub struct Finish<'a> {
 }
 
 /// Records the outcome if this worker still holds the lease; false when it lost it.
-pub async fn finish(pool: &PgPool, claimed: &Claimed, f: &Finish<'_>) -> sqlx::Result<bool> {
+pub async fn finish(pool: &PgPool, claimed: &Claimed, f: &Finish<'_>) -> Result<bool> {
     let updated = sqlx::query_file_scalar!(
         "src/store/finish.sql",
         &claimed.id as _,
@@ -81,7 +83,7 @@ pub async fn finish(pool: &PgPool, claimed: &Claimed, f: &Finish<'_>) -> sqlx::R
 
 /// Hands unfinished deliveries back at shutdown, so another worker need not wait out
 /// the lease. The interrupted attempt is not counted.
-pub async fn release(pool: &PgPool, lease_tokens: &[String]) -> sqlx::Result<u64> {
+pub async fn release(pool: &PgPool, lease_tokens: &[String]) -> Result<u64> {
     if lease_tokens.is_empty() {
         return Ok(0);
     }

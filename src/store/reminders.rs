@@ -1,4 +1,5 @@
 //! Reminders: whether a SIM may get one now, and creating it, in one transaction.
+use super::Result;
 use std::time::Duration;
 
 use sqlx::PgPool;
@@ -37,7 +38,7 @@ pub async fn remind(
     event_type: &str,
     event_id: &str,
     limits: ReminderLimits,
-) -> sqlx::Result<Reminder> {
+) -> Result<Reminder> {
     let mut tx = pool.begin().await?;
     let latest = sqlx::query!(
         r#"SELECT id AS "id: DeliveryId", sim_id AS "sim_id!: SimId",
@@ -132,7 +133,7 @@ pub async fn remind(
     };
     let id = deliveries::insert(&mut tx, &new)
         .await?
-        .ok_or(sqlx::Error::RowNotFound)?;
+        .ok_or_else(super::Error::missing_row)?;
     history::append(&mut tx, &latest.id, &format!("reminder queued as {id}")).await?;
     tx.commit().await?;
     Ok(Reminder::Queued { id, new: true })

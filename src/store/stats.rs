@@ -1,4 +1,5 @@
 //! The queue figures `/metrics` shows, read from the partial indexes (cheap).
+use super::Result;
 use sqlx::PgPool;
 
 use crate::domain::DeliveryStatus;
@@ -15,7 +16,7 @@ pub struct QueueStats {
     pub last_webhook_age_s: Option<f64>,
 }
 
-pub async fn queue(pool: &PgPool) -> sqlx::Result<QueueStats> {
+pub async fn queue(pool: &PgPool) -> Result<QueueStats> {
     let due = sqlx::query!(
         r#"SELECT count(*) AS "due!", extract(epoch FROM now() - min(next_attempt_at))::float8 AS age
            FROM deliveries

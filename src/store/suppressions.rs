@@ -1,4 +1,5 @@
 //! The suppression list: addresses that bounced for good or complained.
+use super::Result;
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
@@ -13,7 +14,7 @@ pub struct Suppression {
     pub created_at: DateTime<Utc>,
 }
 
-pub async fn find(pool: &PgPool, email: &str) -> sqlx::Result<Option<Suppression>> {
+pub async fn find(pool: &PgPool, email: &str) -> Result<Option<Suppression>> {
     sqlx::query_as!(
         Suppression,
         r#"SELECT email, reason, provider, delivery_id AS "delivery_id: DeliveryId", created_at
@@ -22,14 +23,11 @@ pub async fn find(pool: &PgPool, email: &str) -> sqlx::Result<Option<Suppression
     )
     .fetch_optional(pool)
     .await
+    .map_err(Into::into)
 }
 
 /// By address; `limit + 1` rows so the caller knows whether more follow.
-pub async fn list(
-    pool: &PgPool,
-    after: Option<&str>,
-    limit: i64,
-) -> sqlx::Result<Vec<Suppression>> {
+pub async fn list(pool: &PgPool, after: Option<&str>, limit: i64) -> Result<Vec<Suppression>> {
     sqlx::query_as!(
         Suppression,
         r#"SELECT email, reason, provider, delivery_id AS "delivery_id: DeliveryId", created_at
@@ -40,10 +38,11 @@ pub async fn list(
     )
     .fetch_all(pool)
     .await
+    .map_err(Into::into)
 }
 
 /// True when the address was on the list.
-pub async fn remove(pool: &PgPool, email: &str) -> sqlx::Result<bool> {
+pub async fn remove(pool: &PgPool, email: &str) -> Result<bool> {
     let done = sqlx::query!("DELETE FROM suppressions WHERE email = lower($1)", email)
         .execute(pool)
         .await?;

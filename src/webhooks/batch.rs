@@ -10,9 +10,31 @@ use super::{
     plan::{self, IngestPolicy, SAME_SIM_NOTE},
 };
 use crate::{
-    store::events::{self, IngestOutcome, NewEvent},
+    store::{
+        self, Fault,
+        events::{self, IngestOutcome, NewEvent},
+    },
     telemetry::Metrics,
 };
+
+/// Why an event could not be recorded.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum IngestError {
+    #[error(transparent)]
+    Store(#[from] store::Error),
+    /// The batchers have stopped: the process is shutting down.
+    #[error("the process is shutting down")]
+    Stopped,
+}
+
+impl IngestError {
+    pub fn fault(&self) -> Fault {
+        match self {
+            Self::Store(e) => e.fault(),
+            Self::Stopped => Fault::Unavailable,
+        }
+    }
+}
 
 /// Enough to amortise a commit; small enough that one statement stays quick.
 const MAX_BATCH: usize = 256;
@@ -24,7 +46,7 @@ const RACE_RETRIES: u32 = 3;
 
 struct Job {
     row: NewEvent,
-    done: oneshot::Sender<sqlx::Result<IngestOutcome>>,
+    done: oneshot::Sender<store::Result<IngestOutcome>>,
 }
 
 /// Hands verified events to the batchers and waits for their commit.
@@ -64,14 +86,14 @@ impl Ingestor {
         webhook_id: &str,
         event: &GigsEvent,
         raw: &str,
-    ) -> sqlx::Result<IngestOutcome> {
+    ) -> Result<IngestOutcome, IngestError> {
         let (done, answer) = oneshot::channel();
         let row = plan::rows(&self.policy, webhook_id, event, raw);
         self.jobs
             .send(Job { row, done })
             .await
-            .map_err(|_| sqlx::Error::PoolClosed)?;
-        let mut outcome = answer.await.unwrap_or(Err(sqlx::Error::PoolClosed))?;
+            .map_err(|_| IngestError::Stopped)?;
+        let mut outcome = answer.await.map_err(|_| IngestError::Stopped)??;
         if let Some(next) = plan::follow_up(&self.policy, event) {
             let (pool, policy, metrics) = (&self.pool, &self.policy, &self.metrics);
             follow_up::run(pool, policy, metrics, next, event, &mut outcome).await?;
@@ -139,7 +161,14 @@ async fn record(pool: &PgPool, jobs: Vec<Job>) {
                     let _ = done.send(outcome);
                 }
             }
-            Err(sqlx::Error::Database(e)) if rows.len() > 1 => {
+            // Refused by PostgreSQL itself, not for being out of reach.
+            Err(e)
+                if rows.len() > 1
+                    && matches!(
+                        e.fault(),
+                        Fault::InvalidInput | Fault::Conflict | Fault::Other
+                    ) =>
+            {
                 tracing::debug!(error = %e, rows = rows.len(), "batch refused; halving it");
                 let mut jobs: Vec<Job> = rows
                     .into_iter()
@@ -150,7 +179,7 @@ async fn record(pool: &PgPool, jobs: Vec<Job>) {
                 parts.push((second, tries));
                 parts.push((jobs, tries));
             }
-            Err(sqlx::Error::Database(e)) if is_race(&*e) && tries < RACE_RETRIES => {
+            Err(e) if e.fault() == Fault::Conflict && tries < RACE_RETRIES => {
                 let job = rows
                     .into_iter()
                     .zip(dones)
@@ -158,30 +187,12 @@ async fn record(pool: &PgPool, jobs: Vec<Job>) {
                 parts.push((job.collect(), tries + 1));
             }
             Err(e) => {
-                let mut dones = dones.into_iter();
-                let last = dones.next_back();
+                // Each caller gets the same answer: one failure is one class.
                 for done in dones {
-                    let _ = done.send(Err(replicate(&e)));
-                }
-                if let Some(done) = last {
-                    let _ = done.send(Err(e));
+                    let _ = done.send(Err(e.clone()));
                 }
             }
         }
-    }
-}
-
-/// A unique or foreign-key violation: another transaction wrote the same SIM meanwhile.
-fn is_race(e: &dyn sqlx::error::DatabaseError) -> bool {
-    e.code().is_some_and(|c| c.starts_with("23"))
-}
-
-/// The same failure for each job of a refused batch (sqlx errors are not `Clone`).
-fn replicate(e: &sqlx::Error) -> sqlx::Error {
-    match e {
-        sqlx::Error::PoolTimedOut => sqlx::Error::PoolTimedOut,
-        sqlx::Error::PoolClosed => sqlx::Error::PoolClosed,
-        other => sqlx::Error::Protocol(other.to_string()),
     }
 }
 

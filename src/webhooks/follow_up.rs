@@ -23,7 +23,7 @@ pub async fn run(
     follow_up: FollowUp,
     event: &GigsEvent,
     outcome: &mut IngestOutcome,
-) -> sqlx::Result<()> {
+) -> crate::store::Result<()> {
     let project = policy.project.as_str();
     match follow_up {
         FollowUp::Installed(sim) => {
