@@ -1,4 +1,5 @@
 //! esim-courier: verified Gigs webhooks in, eSIM credential emails out.
+pub mod alerts;
 pub mod bounces;
 pub mod cli;
 pub mod config;

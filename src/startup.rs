@@ -7,6 +7,7 @@ use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 
 use crate::{
+    alerts::Alerts,
     bounces::sns::SnsVerifier,
     config::{
         DatabaseSettings, EmailSettings, GigsSettings, LifecycleSettings, OperationsSettings,
@@ -78,8 +79,9 @@ impl Application {
             .spawn_worker
             .then(|| {
                 let email = &settings.email;
-                let worker = worker_settings(&settings.worker, &settings.operations);
-                Worker::from_parts(gigs.clone(), email, &worker, pool.clone(), metrics.clone())
+                let alerts = Alerts::new(settings.operations.alert_url.is_some());
+                let (worker, pool) = (&settings.worker, pool.clone());
+                Worker::from_parts(gigs.clone(), email, worker, alerts, pool, metrics.clone())
                     .map(Arc::new)
             })
             .transpose()?;
@@ -205,8 +207,8 @@ pub async fn run_worker(parts: WorkerParts, cancel: CancellationToken) -> anyhow
     }
     operations::spawn(&pool, &parts.operations, &metrics, &cancel)?;
     tokio::spawn(memory::trim_periodically(cancel.clone()));
-    let settings = worker_settings(&parts.worker, &parts.operations);
-    let worker = Worker::from_parts(gigs, &parts.email, &settings, pool, metrics)?;
+    let alerts = Alerts::new(parts.operations.alert_url.is_some());
+    let worker = Worker::from_parts(gigs, &parts.email, &parts.worker, alerts, pool, metrics)?;
     tracing::info!("esim-courier worker running");
     Arc::new(worker).run(cancel).await;
     Ok(())
@@ -230,14 +232,6 @@ pub async fn reconcile_once(
     Ok(reconciler.run_exclusive(since).await?)
 }
 
-/// The worker's settings with what the operations settings decide for it.
-fn worker_settings(worker: &WorkerSettings, operations: &OperationsSettings) -> WorkerSettings {
-    WorkerSettings {
-        alert_on_failure: operations.alert_url.is_some(),
-        ..worker.clone()
-    }
-}
-
 /// The bounce routes of the providers that are configured.
 fn bounce_providers(settings: &Settings) -> anyhow::Result<BounceProviders> {
     let b = &settings.bounces;
@@ -250,7 +244,7 @@ fn bounce_providers(settings: &Settings) -> anyhow::Result<BounceProviders> {
         ses,
         postmark: b.basic_auth.clone(),
         resend,
-        alerts: settings.operations.alert_url.is_some(),
+        alerts: Alerts::new(settings.operations.alert_url.is_some()),
     })
 }
 

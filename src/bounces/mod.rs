@@ -12,9 +12,10 @@ pub use resend::parse as parse_resend;
 pub use ses::parse as parse_ses;
 
 use crate::{
+    alerts::Alerts,
     domain::DeliveryId,
     store::bounces::{self, Bounced},
-    telemetry::{Metrics, mask_email},
+    telemetry::Metrics,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,7 +65,7 @@ pub struct Applied {
 pub async fn apply(
     pool: &PgPool,
     metrics: &Metrics,
-    alerts: bool,
+    alerts: Alerts,
     notices: Vec<Notice>,
 ) -> crate::store::Result<Applied> {
     let mut applied = Applied::default();
@@ -95,16 +96,16 @@ pub async fn apply(
             (Severity::Soft, None) => applied.unmatched += 1,
             (_, found) => {
                 let id = found.as_ref().map(|b| &b.id);
-                let text = id.map(|id| {
-                    format!(
-                        "eSIM email {id} to {} {what}: {}",
-                        mask_email(&email),
-                        notice.cause
-                    )
-                });
-                let alert = text.as_deref().filter(|_| alerts);
-                let changed =
-                    bounces::record_hard(pool, id, &email, notice.provider, &reason, alert).await?;
+                let alert = id.and_then(|id| alerts.bounced(id, &email, what, &notice.cause));
+                let changed = bounces::record_hard(
+                    pool,
+                    id,
+                    &email,
+                    notice.provider,
+                    &reason,
+                    alert.as_ref(),
+                )
+                .await?;
                 if changed {
                     metrics.operations.suppressed();
                 }

@@ -106,9 +106,6 @@ pub struct WorkerSettings {
     /// At shutdown, how long in-flight deliveries may finish before their leases are
     /// handed back.
     pub shutdown_grace: Duration,
-    /// A delivery that ends `failed` queues an alert; set from `ALERT_WEBHOOK_URL` (the
-    /// operations settings) when the worker is built.
-    pub alert_on_failure: bool,
 }
 
 impl WorkerSettings {
@@ -145,7 +142,6 @@ impl Default for WorkerSettings {
             backoff_max: Duration::from_secs(3600),
             poll_interval: Duration::from_secs(1),
             shutdown_grace: Duration::from_secs(20),
-            alert_on_failure: false,
         }
     }
 }

@@ -14,6 +14,7 @@ use super::{
     decide::{Decision, Outcome, Sent},
 };
 use crate::{
+    alerts::Alerts,
     store::{
         Claimed,
         queue::{self, Finish},
@@ -29,20 +30,18 @@ pub(super) async fn record(
     decision: &Decision,
     resolved: &Resolved,
     started: Instant,
-    alert_on_failure: bool,
+    alerts: Alerts,
 ) {
     let outcome = &decision.outcome;
     let status = outcome.status();
     metrics.attempt(status.as_str(), started.elapsed());
     metrics.delivery_status(status.as_str());
     let alert = match outcome {
-        Outcome::Failed { reason } if alert_on_failure => {
-            Some(format!("eSIM email {} failed: {reason}", claimed.id))
-        }
+        Outcome::Failed { reason } => alerts.failed(&claimed.id, reason),
         _ => None,
     };
     let finish = Finish {
-        alert: alert.as_deref(),
+        alert: alert.as_ref(),
         status,
         reason: outcome.reason(),
         next_attempt_at: match outcome {

@@ -16,6 +16,7 @@ use super::{
     outcome,
 };
 use crate::{
+    alerts::Alerts,
     config::{EmailSettings, Settings, WorkerSettings},
     email::{EmailComposer, Mailer},
     gigs::GigsClient,
@@ -31,6 +32,7 @@ pub struct Worker {
     mailer: Mailer,
     links: Option<InstallLinks>,
     settings: WorkerSettings,
+    alerts: Alerts,
     metrics: Arc<Metrics>,
     in_flight: Mutex<HashSet<String>>,
 }
@@ -38,7 +40,15 @@ pub struct Worker {
 impl Worker {
     pub fn new(settings: &Settings, pool: PgPool, metrics: Arc<Metrics>) -> anyhow::Result<Self> {
         let gigs = GigsClient::new(&settings.gigs, metrics.clone())?;
-        Self::from_parts(gigs, &settings.email, &settings.worker, pool, metrics)
+        let alerts = Alerts::new(settings.operations.alert_url.is_some());
+        Self::from_parts(
+            gigs,
+            &settings.email,
+            &settings.worker,
+            alerts,
+            pool,
+            metrics,
+        )
     }
 
     /// With a Gigs client the caller may share (`serve` also answers install links).
@@ -46,6 +56,7 @@ impl Worker {
         gigs: GigsClient,
         email: &EmailSettings,
         worker: &WorkerSettings,
+        alerts: Alerts,
         pool: PgPool,
         metrics: Arc<Metrics>,
     ) -> anyhow::Result<Self> {
@@ -60,6 +71,7 @@ impl Worker {
             composer: EmailComposer::new(email)?,
             mailer: Mailer::new(email, worker.concurrency as u32)?,
             settings: worker.clone(),
+            alerts,
             metrics,
             in_flight: Mutex::new(HashSet::new()),
         })
@@ -226,7 +238,7 @@ impl Worker {
                     &decision,
                     &resolved,
                     started,
-                    self.settings.alert_on_failure,
+                    self.alerts,
                 )
                 .await;
             }

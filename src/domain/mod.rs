@@ -1,4 +1,5 @@
 //! Validated types shared across the service's edges.
+mod alert_kind;
 mod ids;
 mod kind;
 mod lpa;
@@ -8,6 +9,7 @@ mod text_column;
 
 pub(crate) use text_column::text_column;
 
+pub use alert_kind::{AlertKind, UnknownAlertKind};
 pub use ids::{
     BASE62, DeliveryId, InvalidId, ProjectId, SimId, SubscriptionId, UserId, random_base62,
 };

@@ -19,6 +19,7 @@ use super::{
     webhooks::BodyTimeout,
 };
 use crate::{
+    alerts::Alerts,
     bounces::{
         self, Applied, Notice,
         sns::{SnsError, SnsVerifier},
@@ -33,8 +34,8 @@ pub struct BounceProviders {
     pub ses: Option<SnsVerifier>,
     pub postmark: Option<(String, SecretString)>,
     pub resend: Option<WebhookVerifier>,
-    /// `ALERT_WEBHOOK_URL` is set: a bounce queues an alert.
-    pub alerts: bool,
+    /// Whether a bounce queues an alert.
+    pub alerts: Alerts,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]

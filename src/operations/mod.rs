@@ -1,5 +1,4 @@
 //! Background work for operators: sending alerts, watching for quiet, retention.
-mod alerts;
 mod retention;
 
 use std::{sync::Arc, time::Duration};
@@ -7,10 +6,9 @@ use std::{sync::Arc, time::Duration};
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 
-pub use alerts::AlertSender;
 pub use retention::run_retention;
 
-use crate::{config::OperationsSettings, telemetry::Metrics};
+use crate::{alerts::AlertSender, config::OperationsSettings, telemetry::Metrics};
 
 /// Spawns what the settings turn on; each stops with `cancel`.
 pub fn spawn(

@@ -4,67 +4,55 @@ use std::time::Duration;
 
 use sqlx::{PgConnection, PgPool};
 
-use crate::domain::DeliveryId;
+use crate::domain::{AlertKind, DeliveryId};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AlertKind {
-    Failed,
-    Bounced,
-    Quiet,
-}
-
-impl AlertKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Failed => "failed",
-            Self::Bounced => "bounced",
-            Self::Quiet => "quiet",
-        }
-    }
+/// An alert to queue; built by `crate::alerts`, the one place alert text is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAlert {
+    pub kind: AlertKind,
+    pub delivery: Option<DeliveryId>,
+    pub text: String,
+    /// One alert per cause: a delivery's failure, or its bounce.
+    pub dedupe_key: String,
 }
 
 #[derive(Debug)]
 pub struct Alert {
     pub seq: i64,
-    pub kind: String,
+    pub kind: AlertKind,
     pub delivery_id: Option<DeliveryId>,
     pub text: String,
     pub attempts: i32,
 }
 
 /// Queues an alert once per `dedupe_key`.
-pub async fn enqueue(
-    conn: &mut PgConnection,
-    kind: AlertKind,
-    delivery: Option<&DeliveryId>,
-    text: &str,
-    dedupe_key: &str,
-) -> Result<()> {
+pub async fn enqueue(conn: &mut PgConnection, alert: &NewAlert) -> Result<()> {
     sqlx::query!(
         "INSERT INTO alerts (kind, delivery_id, text, dedupe_key) VALUES ($1, $2, $3, $4)
          ON CONFLICT (dedupe_key) DO NOTHING",
-        kind.as_str(),
-        delivery as Option<&DeliveryId>,
-        text,
-        dedupe_key,
+        alert.kind as _,
+        alert.delivery.as_ref() as Option<&DeliveryId>,
+        alert.text,
+        alert.dedupe_key,
     )
     .execute(conn)
     .await?;
     Ok(())
 }
 
-/// Queues the one quiet alert of the current quiet spell, when no verified webhook came
-/// for `quiet`; a webhook ends the spell. True when one was queued now.
-pub async fn enqueue_quiet(pool: &PgPool, quiet: Duration) -> Result<bool> {
-    let hours = quiet.as_secs() / 3600;
-    let text = format!("esim-courier: no verified webhook from Gigs for {hours} hours");
+/// Queues the one quiet alert (its kind and text from `alert`) of the current quiet
+/// spell, when no verified webhook came for `quiet`; a webhook ends the spell, so the
+/// spell's key is the time of the last one. True when one was queued now.
+pub async fn enqueue_quiet(pool: &PgPool, quiet: Duration, alert: &NewAlert) -> Result<bool> {
     let done = sqlx::query!(
         "INSERT INTO alerts (kind, text, dedupe_key)
-         SELECT 'quiet', $2, 'quiet:' || max(received_at)::text FROM webhook_events
+         SELECT $2, $3, $4 || max(received_at)::text FROM webhook_events
          HAVING max(received_at) < now() - make_interval(secs => $1)
          ON CONFLICT (dedupe_key) DO NOTHING",
         quiet.as_secs_f64(),
-        text,
+        alert.kind as _,
+        alert.text,
+        alert.dedupe_key,
     )
     .execute(pool)
     .await?;
@@ -82,7 +70,7 @@ pub async fn claim(pool: &PgPool, limit: i64) -> Result<Vec<Alert>> {
         UPDATE alerts a SET next_attempt_at = now() + interval '1 minute',
             attempts = a.attempts + 1
         FROM due WHERE a.seq = due.seq
-        RETURNING a.seq, a.kind, a.delivery_id AS "delivery_id: DeliveryId", a.text, a.attempts"#,
+        RETURNING a.seq, a.kind AS "kind: AlertKind", a.delivery_id AS "delivery_id: DeliveryId", a.text, a.attempts"#,
         limit,
     )
     .fetch_all(pool)

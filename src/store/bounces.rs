@@ -2,7 +2,10 @@
 use super::Result;
 use sqlx::PgPool;
 
-use super::{alerts, history};
+use super::{
+    alerts::{self, NewAlert},
+    history,
+};
 use crate::domain::DeliveryId;
 
 /// The delivery a bounce is about, and the address it went to.
@@ -61,7 +64,7 @@ pub async fn record_hard(
     email: &str,
     provider: &str,
     reason: &str,
-    alert: Option<&str>,
+    alert: Option<&NewAlert>,
 ) -> Result<bool> {
     let mut tx = pool.begin().await?;
     let suppressed = sqlx::query!(
@@ -93,9 +96,8 @@ pub async fn record_hard(
     };
     if let Some(id) = id.filter(|_| changed) {
         history::append(&mut tx, id, reason).await?;
-        if let Some(text) = alert {
-            let key = format!("bounced:{id}");
-            alerts::enqueue(&mut tx, alerts::AlertKind::Bounced, Some(id), text, &key).await?;
+        if let Some(alert) = alert {
+            alerts::enqueue(&mut tx, alert).await?;
         }
     }
     tx.commit().await?;

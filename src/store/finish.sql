@@ -16,8 +16,8 @@ WITH upd AS (
 ), alert AS (
     -- A failure's alert commits with the failure, or not at all.
     INSERT INTO alerts (kind, delivery_id, text, dedupe_key)
-    SELECT 'failed', id, $11, 'failed:' || id FROM upd
-    WHERE $11::text IS NOT NULL AND status = 'failed'
+    SELECT $11, id, $12, $13 FROM upd
+    WHERE $11::text IS NOT NULL
     ON CONFLICT (dedupe_key) DO NOTHING
 )
 SELECT count(*) AS "updated!" FROM upd

@@ -5,8 +5,10 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
-use super::Claimed;
-use crate::domain::{DeliveryId, DeliveryKind, DeliveryStatus, SimId, SubscriptionId, UserId};
+use super::{Claimed, alerts::NewAlert};
+use crate::domain::{
+    AlertKind, DeliveryId, DeliveryKind, DeliveryStatus, SimId, SubscriptionId, UserId,
+};
 
 /// Claims up to `limit` due deliveries, and those whose lease ran out, in one statement.
 pub async fn claim(pool: &PgPool, limit: i64, lease: Duration) -> Result<Vec<Claimed>> {
@@ -56,8 +58,8 @@ pub struct Finish<'a> {
     pub detail: &'a str,
     /// The language the email was sent in.
     pub locale: Option<&'a str>,
-    /// Queued as a `failed` alert with the outcome, when the outcome is `failed`.
-    pub alert: Option<&'a str>,
+    /// Queued with the outcome, in the same statement.
+    pub alert: Option<&'a NewAlert>,
 }
 
 /// Records the outcome if this worker still holds the lease; false when it lost it.
@@ -74,7 +76,9 @@ pub async fn finish(pool: &PgPool, claimed: &Claimed, f: &Finish<'_>) -> Result<
         f.recipient,
         f.detail,
         f.locale,
-        f.alert,
+        f.alert.map(|a| a.kind) as Option<AlertKind>,
+        f.alert.map(|a| a.text.as_str()),
+        f.alert.map(|a| a.dedupe_key.as_str()),
     )
     .fetch_one(pool)
     .await?;

@@ -3,8 +3,8 @@ use std::{path::PathBuf, process::Command, time::Duration};
 
 use base64::{Engine, engine::general_purpose::STANDARD as B64};
 use esim_courier::{
+    alerts::AlertSender,
     bounces::sns::{SnsMessage, string_to_sign},
-    operations::AlertSender,
 };
 use serde_json::{Value, json};
 use wiremock::{

@@ -179,7 +179,6 @@ pub fn settings(db_url: &str, gigs_url: &str, smtp_port: u16, opts: &Options) ->
             backoff_max: Duration::from_millis(20),
             poll_interval: Duration::from_millis(100),
             shutdown_grace: Duration::from_secs(5),
-            alert_on_failure: false,
         },
         lifecycle: LifecycleSettings {
             reconcile_interval: None,
@@ -428,7 +427,7 @@ impl TestApp {
             self.smtp.port,
             &Options::default(),
         );
-        settings.worker.alert_on_failure = true;
+        settings.operations.alert_url = Some("http://127.0.0.1:9/alerts".parse().unwrap());
         let pool = store::lazy_pool(&settings.database).unwrap();
         Arc::new(Worker::new(&settings, pool, self.worker_metrics()).unwrap())
     }

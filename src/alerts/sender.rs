@@ -7,6 +7,7 @@ use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
+use super::Alerts;
 use crate::{
     store::alerts::{self, Alert},
     telemetry::Metrics,
@@ -47,7 +48,8 @@ impl AlertSender {
     pub async fn run(self, quiet: Option<Duration>, cancel: CancellationToken) {
         loop {
             if let Some(quiet) = quiet
-                && let Err(e) = alerts::enqueue_quiet(&self.pool, quiet).await
+                && let Some(alert) = Alerts::new(true).quiet(quiet)
+                && let Err(e) = alerts::enqueue_quiet(&self.pool, quiet, &alert).await
             {
                 tracing::warn!(error = %e, "checking for quiet webhooks failed");
             }
@@ -86,7 +88,7 @@ impl AlertSender {
         let payload = Payload {
             text: &alert.text,
             delivery: alert.delivery_id.as_ref().map(|d| d.as_str()),
-            kind: &alert.kind,
+            kind: alert.kind.as_str(),
         };
         let response = self
             .http
