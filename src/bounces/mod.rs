@@ -1,5 +1,6 @@
 //! Bounce and complaint notifications from mail providers, one small file per provider,
 //! turned into the same `Notice` and applied to the deliveries they are about.
+mod effect;
 mod postmark;
 mod resend;
 mod ses;
@@ -7,6 +8,7 @@ pub mod sns;
 
 use sqlx::PgPool;
 
+use effect::{Effect, effect};
 pub use postmark::parse as parse_postmark;
 pub use resend::parse as parse_resend;
 pub use ses::parse as parse_ses;
@@ -14,7 +16,7 @@ pub use ses::parse as parse_ses;
 use crate::{
     alerts::Alerts,
     domain::DeliveryId,
-    store::bounces::{self, Bounced},
+    store::bounces::{self, Bounced, HardBounce},
     telemetry::Metrics,
 };
 
@@ -87,26 +89,27 @@ pub async fn apply(
             _ => "bounced",
         };
         let reason = format!("{what} ({}): {}", notice.provider, notice.cause);
-        match (severity, &found) {
-            (Severity::Soft, Some(b)) => {
+        match effect(severity, found.as_ref().map(|b| b.status)) {
+            Effect::Unmatched => applied.unmatched += 1,
+            Effect::Note => {
+                let b = found.as_ref().expect("a note needs a delivery");
                 let detail = format!("soft bounce ({}): {}", notice.provider, notice.cause);
                 bounces::record_soft(pool, &b.id, &detail).await?;
                 applied.soft += 1;
             }
-            (Severity::Soft, None) => applied.unmatched += 1,
-            (_, found) => {
+            Effect::Suppress { mark_bounced } => {
                 let id = found.as_ref().map(|b| &b.id);
+                let mark = id.zip(found.as_ref().map(|b| b.status));
                 let alert = id.and_then(|id| alerts.bounced(id, &email, what, &notice.cause));
-                let changed = bounces::record_hard(
-                    pool,
-                    id,
-                    &email,
-                    notice.provider,
-                    &reason,
-                    alert.as_ref(),
-                )
-                .await?;
-                if changed {
+                let hard = HardBounce {
+                    email: &email,
+                    provider: notice.provider,
+                    reason: &reason,
+                    delivery: id,
+                    mark_bounced: mark.filter(|_| mark_bounced),
+                    alert: alert.as_ref(),
+                };
+                if bounces::record_hard(pool, &hard).await? {
                     metrics.operations.suppressed();
                 }
                 if found.is_some() {

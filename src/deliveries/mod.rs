@@ -2,9 +2,12 @@
 mod attempt;
 pub mod decide;
 mod outcome;
+pub mod policy;
+mod resend;
 pub mod retry;
 pub mod worker;
 
 pub use attempt::{AttemptError, Resolved};
 pub use decide::{Decision, Outcome};
+pub use resend::{Resend, resend};
 pub use worker::Worker;

@@ -189,7 +189,8 @@ impl Worker {
             }
         }
         let left: Vec<String> = self.in_flight.lock().expect("lock").drain().collect();
-        match queue::release(&self.pool, &left).await {
+        let detail = "released at shutdown before the attempt finished";
+        match queue::release(&self.pool, &left, detail).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(released = n, "released unfinished deliveries"),
             Err(e) => {

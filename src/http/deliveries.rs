@@ -9,9 +9,10 @@ use super::{
     views::{DeliveryList, DeliveryView},
 };
 use crate::{
+    deliveries::{self, Resend},
     domain::{DeliveryId, DeliveryStatus},
     store::{
-        deliveries::{self as store, ListFilter, Resend},
+        deliveries::{self as store, ListFilter},
         history,
     },
 };
@@ -220,7 +221,7 @@ pub async fn resend_delivery(
             "the SIM is not an eSIM: there are no credentials to email",
         ));
     }
-    let new_id = match store::resend(&pool, &row, limit.0, auth.actor()).await? {
+    let new_id = match deliveries::resend(&pool, &row, limit.0, auth.actor()).await? {
         Resend::Created(id) => id,
         Resend::TooSoon { retry_after_secs } => {
             return Err(ApiError::TooManyRequests {

@@ -6,11 +6,9 @@ use sqlx::PgPool;
 
 use super::{ApiError, StatusAuth, deliveries::ResendLimit, error::ErrorBody};
 use crate::{
+    deliveries::{self, Resend},
     domain::{DeliveryId, DeliveryStatus, UserId},
-    store::{
-        deliveries::{self, Resend},
-        erasure, suppressions,
-    },
+    store::{self as db, erasure, suppressions},
     telemetry::Metrics,
 };
 
@@ -187,7 +185,7 @@ pub async fn retry_deliveries(
         return Err(ApiError::BadRequest("since must be before until".into()));
     }
     let candidates =
-        deliveries::retry_candidates(&pool, status, since, until, RETRY_CAP, limit.0).await?;
+        db::deliveries::retry_candidates(&pool, status, since, until, RETRY_CAP, limit.0).await?;
     let by = format!("{} (bulk retry)", auth.actor());
     let mut count = 0;
     for row in &candidates {

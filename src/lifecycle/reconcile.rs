@@ -7,7 +7,7 @@ use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 
 use crate::{
-    domain::ProjectId,
+    domain::{DeliveryId, ProjectId},
     gigs::{GigsClient, GigsError, ListPage},
     store::{
         deliveries::{self, NewDelivery},
@@ -151,10 +151,10 @@ impl Reconciler {
             "reconcile: subscription {id} (created {}) had no delivery; queued",
             created_at.map(|t| t.to_rfc3339()).unwrap_or_default()
         );
-        let mut conn = self.pool.acquire().await?;
-        let created = deliveries::insert(
-            &mut conn,
+        let created = deliveries::create(
+            &self.pool,
             &NewDelivery {
+                id: DeliveryId::generate(),
                 kind: crate::domain::DeliveryKind::Activation,
                 event_id: RECONCILE_EVENT_ID,
                 event_type: RECONCILE_EVENT_TYPE,

@@ -6,12 +6,13 @@ use super::{
     alerts::{self, NewAlert},
     history,
 };
-use crate::domain::DeliveryId;
+use crate::domain::{DeliveryId, DeliveryStatus};
 
 /// The delivery a bounce is about, and the address it went to.
 #[derive(Debug)]
 pub struct Bounced {
     pub id: DeliveryId,
+    pub status: DeliveryStatus,
     pub recipient: Option<String>,
 }
 
@@ -19,7 +20,8 @@ pub struct Bounced {
 pub async fn by_id(pool: &PgPool, id: &DeliveryId) -> Result<Option<Bounced>> {
     sqlx::query_as!(
         Bounced,
-        r#"SELECT id AS "id: DeliveryId", recipient FROM deliveries WHERE id = $1"#,
+        r#"SELECT id AS "id: DeliveryId", status AS "status: DeliveryStatus", recipient
+           FROM deliveries WHERE id = $1"#,
         id as _,
     )
     .fetch_optional(pool)
@@ -31,7 +33,8 @@ pub async fn by_id(pool: &PgPool, id: &DeliveryId) -> Result<Option<Bounced>> {
 pub async fn by_message_id(pool: &PgPool, message_id: &str) -> Result<Option<Bounced>> {
     sqlx::query_as!(
         Bounced,
-        r#"SELECT id AS "id: DeliveryId", recipient FROM deliveries
+        r#"SELECT id AS "id: DeliveryId", status AS "status: DeliveryStatus", recipient
+           FROM deliveries
            WHERE message_id = $1 ORDER BY seq DESC LIMIT 1"#,
         message_id,
     )
@@ -44,7 +47,8 @@ pub async fn by_message_id(pool: &PgPool, message_id: &str) -> Result<Option<Bou
 pub async fn by_recipient(pool: &PgPool, email: &str) -> Result<Option<Bounced>> {
     sqlx::query_as!(
         Bounced,
-        r#"SELECT id AS "id: DeliveryId", recipient FROM deliveries
+        r#"SELECT id AS "id: DeliveryId", status AS "status: DeliveryStatus", recipient
+           FROM deliveries
            WHERE lower(recipient) = lower($1) AND status IN ('delivered', 'bounced')
              AND delivered_at > now() - interval '7 days'
            ORDER BY delivered_at DESC LIMIT 1"#,
@@ -55,49 +59,53 @@ pub async fn by_recipient(pool: &PgPool, email: &str) -> Result<Option<Bounced>>
     .map_err(Into::into)
 }
 
-/// A hard bounce or complaint: the address is suppressed and the delivery, when it was
-/// delivered, becomes `bounced` with an alert queued when `alert` is given. True when the
-/// address was added to the suppression list now.
-pub async fn record_hard(
-    pool: &PgPool,
-    id: Option<&DeliveryId>,
-    email: &str,
-    provider: &str,
-    reason: &str,
-    alert: Option<&NewAlert>,
-) -> Result<bool> {
+/// A hard bounce or complaint to record, as the caller decided it.
+#[derive(Debug)]
+pub struct HardBounce<'a> {
+    pub email: &'a str,
+    pub provider: &'a str,
+    pub reason: &'a str,
+    /// The delivery it matched, if any (kept on the suppression row).
+    pub delivery: Option<&'a DeliveryId>,
+    /// Set the matched delivery `bounced`, if it still has the status it was read with;
+    /// its history gets `reason` and the alert is queued, in the same transaction.
+    pub mark_bounced: Option<(&'a DeliveryId, DeliveryStatus)>,
+    pub alert: Option<&'a NewAlert>,
+}
+
+/// Suppresses the address and marks the delivery as asked. True when the address was
+/// added to the suppression list now.
+pub async fn record_hard(pool: &PgPool, b: &HardBounce<'_>) -> Result<bool> {
     let mut tx = pool.begin().await?;
     let suppressed = sqlx::query!(
         "INSERT INTO suppressions (email, reason, provider, delivery_id)
          VALUES (lower($1), $2, $3, $4) ON CONFLICT (email) DO NOTHING",
-        email,
-        reason,
-        provider,
-        id as Option<&DeliveryId>,
+        b.email,
+        b.reason,
+        b.provider,
+        b.delivery as Option<&DeliveryId>,
     )
     .execute(&mut *tx)
     .await?
     .rows_affected()
         == 1;
-    let changed = match id {
-        Some(id) => {
-            sqlx::query!(
-                "UPDATE deliveries SET status = 'bounced', reason = $2, updated_at = now()
-                 WHERE id = $1 AND status = 'delivered'",
-                id as _,
-                reason,
-            )
-            .execute(&mut *tx)
-            .await?
-            .rows_affected()
-                == 1
-        }
-        None => false,
-    };
-    if let Some(id) = id.filter(|_| changed) {
-        history::append(&mut tx, id, reason).await?;
-        if let Some(alert) = alert {
-            alerts::enqueue(&mut tx, alert).await?;
+    if let Some((id, read_as)) = b.mark_bounced {
+        let changed = sqlx::query!(
+            "UPDATE deliveries SET status = 'bounced', reason = $2, updated_at = now()
+             WHERE id = $1 AND status = $3",
+            id as _,
+            b.reason,
+            read_as as _,
+        )
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if changed {
+            history::append(&mut tx, id, b.reason).await?;
+            if let Some(alert) = b.alert {
+                alerts::enqueue(&mut tx, alert).await?;
+            }
         }
     }
     tx.commit().await?;

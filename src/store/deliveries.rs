@@ -125,6 +125,7 @@ pub async fn retry_candidates(
 /// A delivery no webhook's batch creates: a resend, a reminder, a reconciled SIM.
 #[derive(Debug)]
 pub struct NewDelivery<'a> {
+    pub id: DeliveryId,
     pub kind: DeliveryKind,
     pub event_id: &'a str,
     pub event_type: &'a str,
@@ -143,10 +144,9 @@ pub struct NewDelivery<'a> {
 /// Inserts a pending delivery and announces it; `None` when a unique index refused it
 /// (the SIM's automatic delivery, or this event's reminder, exists already).
 pub async fn insert(conn: &mut PgConnection, d: &NewDelivery<'_>) -> Result<Option<DeliveryId>> {
-    let id = DeliveryId::generate();
     let row = sqlx::query_file!(
         "src/store/insert_delivery.sql",
-        &id as _,
+        &d.id as _,
         d.kind as _,
         d.event_id,
         d.event_type,
@@ -166,6 +166,12 @@ pub async fn insert(conn: &mut PgConnection, d: &NewDelivery<'_>) -> Result<Opti
     Ok(row.map(|r| r.id))
 }
 
+/// `insert` on a connection of its own.
+pub async fn create(pool: &PgPool, d: &NewDelivery<'_>) -> Result<Option<DeliveryId>> {
+    let mut conn = pool.acquire().await?;
+    insert(&mut conn, d).await
+}
+
 /// The `sim.type` (`eSIM`, `pSIM`) the event that created a delivery named, if any.
 pub async fn sim_type(pool: &PgPool, event_id: &str) -> Result<Option<String>> {
     let found = sqlx::query_scalar!(
@@ -177,46 +183,45 @@ pub async fn sim_type(pool: &PgPool, event_id: &str) -> Result<Option<String>> {
     Ok(found.flatten())
 }
 
-pub enum Resend {
-    Created(DeliveryId),
-    /// The SIM had a resend less than the minimum interval ago.
-    TooSoon {
-        retry_after_secs: u64,
-    },
+/// A resend to write, as the caller decided: its id, first history line, and the note on
+/// the delivery it repeats.
+#[derive(Debug)]
+pub struct ResendWrite {
+    pub id: DeliveryId,
+    pub first_line: String,
+    pub note: String,
 }
 
 /// A new, non-automatic delivery for the same SIM, linked to the one it repeats; the
-/// SIM's earlier install links stop working. At most one per SIM per `min_interval`.
+/// SIM's earlier install links stop working. `decide` is given the age in seconds of the
+/// SIM's newest resend (read under a lock that makes resends of one SIM queue) and says
+/// what to write, or `None` to write nothing.
 pub async fn resend(
     pool: &PgPool,
     original: &DeliveryRow,
-    min_interval: Duration,
-    by: &str,
-) -> Result<Resend> {
+    decide: impl FnOnce(Option<f64>) -> Option<ResendWrite>,
+) -> Result<Option<DeliveryId>> {
     let mut tx = pool.begin().await?;
+    let mut last_resend_age = None;
     if let Some(sim) = &original.sim_id {
-        // Resends of one SIM queue here, so two at once cannot both pass the check.
         let key = format!("resend/{}/{sim}", original.project);
         sqlx::query!("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", key)
             .execute(&mut *tx)
             .await?;
-        let wait = sqlx::query_scalar!(
-            r#"SELECT extract(epoch FROM max(created_at) + make_interval(secs => $3) - now())::float8
+        last_resend_age = sqlx::query_scalar!(
+            r#"SELECT extract(epoch FROM now() - max(created_at))::float8
                FROM deliveries WHERE project = $1 AND sim_id = $2 AND resend_of IS NOT NULL"#,
             original.project,
             sim as _,
-            min_interval.as_secs_f64(),
         )
         .fetch_one(&mut *tx)
         .await?;
-        if let Some(wait) = wait.filter(|w| *w > 0.0) {
-            return Ok(Resend::TooSoon {
-                retry_after_secs: wait.ceil() as u64,
-            });
-        }
     }
-    let first_line = format!("resend of {} by {by}", original.id);
+    let Some(write) = decide(last_resend_age) else {
+        return Ok(None);
+    };
     let new = NewDelivery {
+        id: write.id,
         kind: DeliveryKind::Resend,
         event_id: &original.event_id,
         event_type: &original.event_type,
@@ -228,7 +233,7 @@ pub async fn resend(
         automatic: false,
         resend_of: Some(&original.id),
         reminder_of: None,
-        first_line: &first_line,
+        first_line: &write.first_line,
     };
     let id = insert(&mut tx, &new)
         .await?
@@ -236,8 +241,7 @@ pub async fn resend(
     if let Some(sim) = &original.sim_id {
         install_links::revoke_for_sim(&mut tx, &original.project, sim).await?;
     }
-    let note = format!("resent as {id} by {by}; earlier install links revoked");
-    history::append(&mut tx, &original.id, &note).await?;
+    history::append(&mut tx, &original.id, &write.note).await?;
     tx.commit().await?;
-    Ok(Resend::Created(id))
+    Ok(Some(id))
 }

@@ -18,10 +18,9 @@ pub async fn mark(
     pool: &PgPool,
     project: &str,
     sim: &SimId,
-    event_type: &str,
     event_id: &str,
+    detail: &str,
 ) -> Result<Option<Installed>> {
-    let detail = format!("{event_type} {event_id}: the eSIM is installed");
     let marked = sqlx::query!(
         r#"WITH first AS (
             INSERT INTO sim_installs (project, sim_id, installed_at, event_id)

@@ -87,7 +87,7 @@ pub async fn finish(pool: &PgPool, claimed: &Claimed, f: &Finish<'_>) -> Result<
 
 /// Hands unfinished deliveries back at shutdown, so another worker need not wait out
 /// the lease. The interrupted attempt is not counted.
-pub async fn release(pool: &PgPool, lease_tokens: &[String]) -> Result<u64> {
+pub async fn release(pool: &PgPool, lease_tokens: &[String], detail: &str) -> Result<u64> {
     if lease_tokens.is_empty() {
         return Ok(0);
     }
@@ -103,10 +103,11 @@ pub async fn release(pool: &PgPool, lease_tokens: &[String]) -> Result<u64> {
             RETURNING id, status
         ), hist AS (
             INSERT INTO delivery_history (delivery_id, status, detail)
-            SELECT id, status, 'released at shutdown before the attempt finished' FROM rel
+            SELECT id, status, $2 FROM rel
         )
         SELECT count(*) AS "released!" FROM rel"#,
         lease_tokens,
+        detail,
     )
     .fetch_one(pool)
     .await?;

@@ -1,8 +1,7 @@
-//! Reminders: whether a SIM may get one now, and creating it, in one transaction.
+//! Reminders: the SIM's state read under its lock, and the caller's choice written, in one
+//! transaction.
 use super::Result;
-use std::time::Duration;
-
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 
 use super::{
     deliveries::{self, NewDelivery},
@@ -10,37 +9,103 @@ use super::{
 };
 use crate::domain::{DeliveryId, DeliveryKind, SimId, SubscriptionId, UserId};
 
-/// The limits a reminder must pass (`REMINDER_MIN_INTERVAL_HOURS`, `REMINDER_MAX`).
-#[derive(Debug, Clone, Copy)]
-pub struct ReminderLimits {
-    pub min_interval: Duration,
-    pub max: u32,
+/// What the policy reads about a SIM before a reminder, under the SIM's reminder lock.
+#[derive(Debug, Clone)]
+pub struct ReminderState {
+    /// The reminder this same event queued already, if it was delivered before.
+    pub this_event: Option<DeliveryId>,
+    pub installed: bool,
+    /// Seconds since the SIM's last email was delivered.
+    pub since_last_email_s: Option<f64>,
+    pub delivered_reminders: i64,
+    pub open_reminders: i64,
 }
 
-#[derive(Debug, PartialEq, Eq)]
-pub enum Reminder {
-    /// Queued now (`new`), or by an earlier delivery of the same event.
-    Queued { id: DeliveryId, new: bool },
-    /// Not sent, and why; noted on the SIM's latest delivery when there is one.
-    NotSent {
-        reason: String,
-        latest: Option<DeliveryId>,
+/// The subscription's latest delivered email: what a reminder follows up.
+#[derive(Debug, Clone)]
+pub struct Latest {
+    pub id: DeliveryId,
+    pub sim_id: SimId,
+    user_id: Option<UserId>,
+    recipient: Option<String>,
+}
+
+/// What to write, as the caller decided from the state.
+#[derive(Debug)]
+pub enum ReminderWrite {
+    /// Nothing: the event's reminder exists already.
+    Nothing,
+    /// No reminder: this note goes on the latest delivery.
+    Note(String),
+    /// A reminder with this id and first history line; `note` goes on the latest delivery.
+    Queue {
+        id: DeliveryId,
+        first_line: String,
+        note: String,
     },
 }
 
-/// A reminder for the subscription's SIM, when its eSIM is not installed, its last email
-/// was delivered at least `min_interval` ago, no reminder is under way, and fewer than
-/// `max` were delivered. Redelivering the same event queues nothing more.
+/// Reads the state of the subscription's SIM under a lock that makes reminders of one SIM
+/// queue, lets `decide` choose, and writes its choice in the same transaction. When no
+/// email to the subscription was delivered yet, `decide` is not asked and nothing is
+/// written.
 pub async fn remind(
     pool: &PgPool,
     project: &str,
     subscription: &SubscriptionId,
-    event_type: &str,
-    event_id: &str,
-    limits: ReminderLimits,
-) -> Result<Reminder> {
+    event: (&str, &str),
+    decide: impl FnOnce(&Latest, &ReminderState) -> ReminderWrite,
+) -> Result<()> {
+    let (event_type, event_id) = event;
     let mut tx = pool.begin().await?;
-    let latest = sqlx::query!(
+    let Some(latest) = latest_delivered(&mut tx, project, subscription).await? else {
+        return Ok(());
+    };
+    let key = format!("reminder/{project}/{}", latest.sim_id);
+    sqlx::query!("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", key)
+        .execute(&mut *tx)
+        .await?;
+    let state = state(&mut tx, project, &latest.sim_id, event_id).await?;
+    match decide(&latest, &state) {
+        ReminderWrite::Nothing => return Ok(()),
+        ReminderWrite::Note(note) => history::append(&mut tx, &latest.id, &note).await?,
+        ReminderWrite::Queue {
+            id,
+            first_line,
+            note,
+        } => {
+            let new = NewDelivery {
+                id,
+                kind: DeliveryKind::Reminder,
+                event_id,
+                event_type,
+                project,
+                sim: Some(&latest.sim_id),
+                subscription: Some(subscription),
+                user: latest.user_id.as_ref(),
+                recipient: latest.recipient.as_deref(),
+                automatic: false,
+                resend_of: None,
+                reminder_of: Some(&latest.id),
+                first_line: &first_line,
+            };
+            deliveries::insert(&mut tx, &new)
+                .await?
+                .ok_or_else(super::Error::missing_row)?;
+            history::append(&mut tx, &latest.id, &note).await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn latest_delivered(
+    conn: &mut PgConnection,
+    project: &str,
+    subscription: &SubscriptionId,
+) -> Result<Option<Latest>> {
+    sqlx::query_as!(
+        Latest,
         r#"SELECT id AS "id: DeliveryId", sim_id AS "sim_id!: SimId",
                 user_id AS "user_id: UserId", recipient
            FROM deliveries
@@ -50,21 +115,18 @@ pub async fn remind(
         project,
         subscription as _,
     )
-    .fetch_optional(&mut *tx)
-    .await?;
-    let Some(latest) = latest else {
-        let reason = "no email to this subscription was delivered yet".to_owned();
-        return Ok(Reminder::NotSent {
-            reason,
-            latest: None,
-        });
-    };
-    // Reminders of one SIM queue here, so two events at once cannot both pass.
-    let key = format!("reminder/{project}/{}", latest.sim_id);
-    sqlx::query!("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", key)
-        .execute(&mut *tx)
-        .await?;
-    let state = sqlx::query!(
+    .fetch_optional(conn)
+    .await
+    .map_err(Into::into)
+}
+
+async fn state(
+    conn: &mut PgConnection,
+    project: &str,
+    sim: &SimId,
+    event_id: &str,
+) -> Result<ReminderState> {
+    let row = sqlx::query!(
         r#"SELECT
             (SELECT id FROM deliveries WHERE event_id = $3 AND kind = 'reminder')
                 AS "this_event: DeliveryId",
@@ -78,63 +140,16 @@ pub async fn remind(
              AND kind = 'reminder' AND status IN ('pending', 'processing', 'retrying'))
                 AS "open_reminders!""#,
         project,
-        &latest.sim_id as _,
+        sim as _,
         event_id,
     )
-    .fetch_one(&mut *tx)
+    .fetch_one(conn)
     .await?;
-    if let Some(id) = state.this_event {
-        return Ok(Reminder::Queued { id, new: false });
-    }
-    let hours = limits.min_interval.as_secs() / 3600;
-    let refused = if limits.max == 0 {
-        Some("reminders are off (REMINDER_MAX=0)".to_owned())
-    } else if state.installed == Some(true) {
-        Some("the eSIM is installed".to_owned())
-    } else if state.open_reminders > 0 {
-        Some("a reminder is already on its way".to_owned())
-    } else if state.delivered_reminders >= i64::from(limits.max) {
-        Some(format!(
-            "{} reminders were sent already (REMINDER_MAX)",
-            limits.max
-        ))
-    } else if state.since_last_s.unwrap_or(0.0) < limits.min_interval.as_secs_f64() {
-        Some(format!("the last email went less than {hours} h ago"))
-    } else {
-        None
-    };
-    if let Some(reason) = refused {
-        history::append(
-            &mut tx,
-            &latest.id,
-            &format!("{event_type} {event_id}: no reminder: {reason}"),
-        )
-        .await?;
-        tx.commit().await?;
-        return Ok(Reminder::NotSent {
-            reason,
-            latest: Some(latest.id),
-        });
-    }
-    let first_line = format!("{event_type} {event_id}: reminder of {}", latest.id);
-    let new = NewDelivery {
-        kind: DeliveryKind::Reminder,
-        event_id,
-        event_type,
-        project,
-        sim: Some(&latest.sim_id),
-        subscription: Some(subscription),
-        user: latest.user_id.as_ref(),
-        recipient: latest.recipient.as_deref(),
-        automatic: false,
-        resend_of: None,
-        reminder_of: Some(&latest.id),
-        first_line: &first_line,
-    };
-    let id = deliveries::insert(&mut tx, &new)
-        .await?
-        .ok_or_else(super::Error::missing_row)?;
-    history::append(&mut tx, &latest.id, &format!("reminder queued as {id}")).await?;
-    tx.commit().await?;
-    Ok(Reminder::Queued { id, new: true })
+    Ok(ReminderState {
+        this_event: row.this_event,
+        installed: row.installed == Some(true),
+        since_last_email_s: row.since_last_s,
+        delivered_reminders: row.delivered_reminders,
+        open_reminders: row.open_reminders,
+    })
 }

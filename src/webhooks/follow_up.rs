@@ -6,10 +6,12 @@ use super::{
     plan::{FollowUp, IngestPolicy},
 };
 use crate::{
+    deliveries::policy::{self, ReminderLimits, ReminderVerdict},
+    domain::{DeliveryId, SubscriptionId},
     store::{
         events::IngestOutcome,
         installs,
-        reminders::{self, Reminder},
+        reminders::{self, ReminderWrite},
     },
     telemetry::Metrics,
 };
@@ -27,23 +29,15 @@ pub async fn run(
     let project = policy.project.as_str();
     match follow_up {
         FollowUp::Installed(sim) => {
-            let marked = installs::mark(pool, project, &sim, &event.event_type, &event.id).await?;
+            let detail = format!("{} {}: the eSIM is installed", event.event_type, event.id);
+            let marked = installs::mark(pool, project, &sim, &event.id, &detail).await?;
             if let Some(first) = marked {
                 tracing::info!(sim = %sim, "eSIM installed");
                 metrics.lifecycle.installed(first.since_first_email_s);
             }
         }
         FollowUp::Remind(subscription) => {
-            let limits = policy.reminders;
-            let reminder = reminders::remind(
-                pool,
-                project,
-                &subscription,
-                &event.event_type,
-                &event.id,
-                limits,
-            )
-            .await?;
+            let reminder = remind(pool, policy.reminders, project, &subscription, event).await?;
             match reminder {
                 Reminder::Queued { id, new } => {
                     if new {
@@ -59,4 +53,67 @@ pub async fn run(
         }
     }
     Ok(())
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum Reminder {
+    /// Queued now (`new`), or by an earlier delivery of the same event.
+    Queued { id: DeliveryId, new: bool },
+    /// Not sent, and why; noted on the SIM's latest delivery when there is one.
+    NotSent {
+        reason: String,
+        latest: Option<DeliveryId>,
+    },
+}
+
+/// A reminder for the subscription's SIM, if the policy allows it now; the reason when
+/// not. Redelivering the same event queues nothing more.
+async fn remind(
+    pool: &PgPool,
+    limits: ReminderLimits,
+    project: &str,
+    subscription: &SubscriptionId,
+    event: &GigsEvent,
+) -> crate::store::Result<Reminder> {
+    let (event_type, event_id) = (event.event_type.as_str(), event.id.as_str());
+    let mut answer = None;
+    reminders::remind(
+        pool,
+        project,
+        subscription,
+        (event_type, event_id),
+        |latest, state| {
+            let (write, reminder) = match policy::reminder(state, limits) {
+                ReminderVerdict::AlreadyQueued => {
+                    let id = state.this_event.clone().expect("an earlier reminder");
+                    (ReminderWrite::Nothing, Reminder::Queued { id, new: false })
+                }
+                ReminderVerdict::Send => {
+                    let id = DeliveryId::generate();
+                    let write = ReminderWrite::Queue {
+                        id: id.clone(),
+                        first_line: format!("{event_type} {event_id}: reminder of {}", latest.id),
+                        note: format!("reminder queued as {id}"),
+                    };
+                    (write, Reminder::Queued { id, new: true })
+                }
+                ReminderVerdict::Refuse(reason) => {
+                    let note = format!("{event_type} {event_id}: no reminder: {reason}");
+                    let latest = Some(latest.id.clone());
+                    (
+                        ReminderWrite::Note(note),
+                        Reminder::NotSent { reason, latest },
+                    )
+                }
+            };
+            answer = Some(reminder);
+            write
+        },
+    )
+    .await?;
+    // `decide` is not asked when the subscription has no delivered email.
+    Ok(answer.unwrap_or_else(|| Reminder::NotSent {
+        reason: policy::NO_EMAIL_YET.to_owned(),
+        latest: None,
+    }))
 }

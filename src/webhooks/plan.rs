@@ -2,11 +2,9 @@
 //! that record it. No SQL here.
 use super::event::{DeliveryPlan, GigsEvent, id_of, plan_delivery};
 use crate::{
+    deliveries::policy::ReminderLimits,
     domain::{DeliveryId, DeliveryStatus, ProjectId, SimId, SubscriptionId},
-    store::{
-        events::{NewDelivery, NewEvent},
-        reminders::ReminderLimits,
-    },
+    store::events::{NewDelivery, NewEvent},
 };
 
 /// Which events act, and for which project.
