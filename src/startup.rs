@@ -8,7 +8,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::{
     alerts::Alerts,
-    bounces::sns::SnsVerifier,
+    bounces::{BounceProviders, Provider, sns::SnsVerifier},
     config::{
         DatabaseSettings, EmailSettings, GigsSettings, LifecycleSettings, OperationsSettings,
         Settings, WorkerSettings,
@@ -16,7 +16,7 @@ use crate::{
     deliveries::Worker,
     deliveries::policy::ReminderLimits,
     gigs::GigsClient,
-    http::{self, BodyTimeout, BounceProviders, ResendLimit, StatusTokens},
+    http::{self, BodyTimeout, ResendLimit, StatusTokens},
     install::InstallPages,
     lifecycle::{Reconciler, Report},
     memory, operations, store,
@@ -237,12 +237,21 @@ fn bounce_providers(settings: &Settings) -> anyhow::Result<BounceProviders> {
     let b = &settings.bounces;
     let ses = (!b.sns_topic_arns.is_empty())
         .then(|| SnsVerifier::new(b.sns_topic_arns.clone(), b.sns_cert_prefixes.clone()))
-        .transpose()?;
-    let resend = (!b.secrets.is_empty())
-        .then(|| WebhookVerifier::new(b.secrets.clone(), settings.http.webhook_tolerance));
+        .transpose()?
+        .map(Provider::Ses);
+    let resend = (!b.secrets.is_empty()).then(|| {
+        Provider::Resend(WebhookVerifier::new(
+            b.secrets.clone(),
+            settings.http.webhook_tolerance,
+        ))
+    });
+    let postmark = b
+        .basic_auth
+        .clone()
+        .map(|(user, password)| Provider::Postmark { user, password });
     Ok(BounceProviders {
         ses,
-        postmark: b.basic_auth.clone(),
+        postmark,
         resend,
         alerts: Alerts::new(settings.operations.alert_url.is_some()),
     })

@@ -14,7 +14,7 @@ use crate::{
 
 /// Whether alerts are sent at all (`ALERT_WEBHOOK_URL` set): built once from the settings
 /// and handed to whatever may raise one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Alerts {
     enabled: bool,
 }

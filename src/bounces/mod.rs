@@ -2,6 +2,7 @@
 //! turned into the same `Notice` and applied to the deliveries they are about.
 mod effect;
 mod postmark;
+mod providers;
 mod resend;
 mod ses;
 pub mod sns;
@@ -10,6 +11,7 @@ use sqlx::PgPool;
 
 use effect::{Effect, effect};
 pub use postmark::parse as parse_postmark;
+pub use providers::{BounceError, BounceProviders, Provider};
 pub use resend::parse as parse_resend;
 pub use ses::parse as parse_ses;
 

@@ -29,13 +29,13 @@ use sqlx::PgPool;
 use tracing_actix_web::TracingLogger;
 
 pub use auth::{StatusAuth, StatusTokens};
-pub use bounces::BounceProviders;
 pub use deliveries::ResendLimit;
 pub use error::{ApiError, error_response};
 pub use openapi::ApiDoc;
 pub use webhooks::{BodyTimeout, MAX_BODY_BYTES, WebhookError, WebhookReceived};
 
 use crate::{
+    bounces::BounceProviders,
     install::InstallPages,
     telemetry::{Metrics, RedactedRootSpan},
     webhooks::{Ingestor, WebhookVerifier},
