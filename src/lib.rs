@@ -10,6 +10,7 @@ pub mod email;
 pub mod gigs;
 pub mod http;
 pub mod install;
+pub mod jobs;
 pub mod lifecycle;
 pub mod memory;
 pub mod operations;

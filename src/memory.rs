@@ -1,29 +1,34 @@
 //! Hands freed heap back to the operating system after a burst.
 use std::time::Duration;
 
-use tokio_util::sync::CancellationToken;
+use futures_util::future::BoxFuture;
 
-/// How often freed heap is handed back.
-const EVERY: Duration = Duration::from_secs(10);
+use crate::jobs::Periodic;
 
 /// After a flood of slow clients, glibc's per-thread arenas kept 20–40 MB of freed
 /// buffers, so fragmented that `free` never shrank them; `malloc_trim` releases the free
 /// pages where they lie, in 0.2 ms on an idle heap and 4 ms during a flood of 1,000
-/// clients. Runs until `cancel`.
-pub async fn trim_periodically(cancel: CancellationToken) {
-    let mut tick = tokio::time::interval(EVERY);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-    loop {
-        tokio::select! {
-            _ = cancel.cancelled() => return,
-            _ = tick.tick() => {}
-        }
-        // It walks every arena under its lock: not on the async threads.
-        let started = std::time::Instant::now();
-        if let Ok(released) = tokio::task::spawn_blocking(trim).await {
-            let took_us = started.elapsed().as_micros() as u64;
-            tracing::debug!(released, took_us, "freed heap trimmed");
-        }
+/// clients. Every 10 s.
+pub struct HeapTrim;
+
+impl Periodic for HeapTrim {
+    fn name(&self) -> &'static str {
+        "heap-trim"
+    }
+
+    fn interval(&self) -> Duration {
+        Duration::from_secs(10)
+    }
+
+    fn run_once(&self) -> BoxFuture<'_, ()> {
+        Box::pin(async {
+            // It walks every arena under its lock: not on the async threads.
+            let started = std::time::Instant::now();
+            if let Ok(released) = tokio::task::spawn_blocking(trim).await {
+                let took_us = started.elapsed().as_micros() as u64;
+                tracing::debug!(released, took_us, "freed heap trimmed");
+            }
+        })
     }
 }
 

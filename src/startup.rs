@@ -1,38 +1,66 @@
-//! Builds the application (pool, migrations, HTTP server, worker) for `main` and tests,
-//! and stops it: one cancellation token ends HTTP and claiming together.
-use std::{net::TcpListener, sync::Arc, time::Duration};
+//! Builds what each command runs, for `main` and tests: the shared services once, the HTTP
+//! server, and the background jobs the settings turn on; one cancellation token stops them.
+use std::{
+    net::TcpListener,
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 use anyhow::Context;
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 
 use crate::{
-    alerts::Alerts,
+    alerts::{AlertSender, Alerts},
     bounces::{BounceProviders, Provider, sns::SnsVerifier},
-    config::{
-        DatabaseSettings, EmailSettings, GigsSettings, LifecycleSettings, OperationsSettings,
-        Settings, WorkerSettings,
-    },
-    deliveries::Worker,
-    deliveries::policy::ReminderLimits,
+    config::{CoreSettings, DatabaseSettings, GigsSettings, Settings},
+    deliveries::{Worker, policy::ReminderLimits},
     gigs::GigsClient,
     http::{self, BodyTimeout, ResendLimit, StatusTokens},
     install::InstallPages,
-    lifecycle::{Reconciler, Report},
-    memory, operations, store,
+    jobs::Jobs,
+    lifecycle::{Reconciler, Reconciling, Report},
+    memory::HeapTrim,
+    operations::Retention,
+    store,
     telemetry::Metrics,
-    webhooks::{IngestPolicy, Ingestor, WebhookVerifier},
+    webhooks::{Batchers, IngestPolicy, Ingestor, WebhookVerifier},
 };
 
-pub struct Application {
-    operations: OperationsSettings,
-    port: u16,
-    server: actix_web::dev::Server,
-    pool: PgPool,
-    metrics: Arc<Metrics>,
-    worker: Option<Arc<Worker>>,
-    reconcile: Option<(Arc<Reconciler>, Duration)>,
-    cancel: CancellationToken,
+/// What every command shares, built once: the pool, the metrics, the Gigs client (one
+/// connection pool for the worker, install links and reconciliation), the alert switch.
+#[derive(Clone)]
+pub struct Services {
+    pub pool: PgPool,
+    pub metrics: Arc<Metrics>,
+    pub gigs: GigsClient,
+    pub alerts: Alerts,
+}
+
+impl Services {
+    /// With a pool that connects on first use.
+    pub fn new(
+        database: &DatabaseSettings,
+        gigs: &GigsSettings,
+        alerts: Alerts,
+    ) -> anyhow::Result<Self> {
+        Self::with_pool(store::lazy_pool(database)?, gigs, alerts)
+    }
+
+    pub fn with_pool(pool: PgPool, gigs: &GigsSettings, alerts: Alerts) -> anyhow::Result<Self> {
+        let metrics = Arc::new(Metrics::new());
+        Ok(Self {
+            gigs: GigsClient::new(gigs, metrics.clone())?,
+            pool,
+            metrics,
+            alerts,
+        })
+    }
+
+    fn for_core(core: &CoreSettings, pool: PgPool) -> anyhow::Result<Self> {
+        let alerts = Alerts::new(core.operations.alert_url.is_some());
+        Self::with_pool(pool, &core.gigs, alerts)
+    }
 }
 
 /// How far back a periodic reconciliation looks: two days (covers a weekend outage), or
@@ -45,12 +73,27 @@ pub fn reconcile_window(interval: Duration) -> Duration {
 pub struct RunOptions {
     /// Run the background worker loop (off in tests that drive the worker by hand).
     pub spawn_worker: bool,
+    /// Stop on SIGINT and SIGTERM (the command line; tests cancel the token instead).
+    pub watch_signals: bool,
 }
 
 impl Default for RunOptions {
     fn default() -> Self {
-        Self { spawn_worker: true }
+        Self {
+            spawn_worker: true,
+            watch_signals: false,
+        }
     }
+}
+
+pub struct Application {
+    core: CoreSettings,
+    options: RunOptions,
+    port: u16,
+    server: actix_web::dev::Server,
+    services: Services,
+    batchers: Batchers,
+    cancel: CancellationToken,
 }
 
 impl Application {
@@ -72,63 +115,36 @@ impl Application {
         options: RunOptions,
     ) -> anyhow::Result<Self> {
         let port = listener.local_addr()?.port();
-        let metrics = Arc::new(Metrics::new());
-        // One Gigs client (one connection pool) for the worker and the install links.
-        let gigs = GigsClient::new(&settings.gigs, metrics.clone())?;
-        let worker = options
-            .spawn_worker
-            .then(|| {
-                let email = &settings.email;
-                let alerts = Alerts::new(settings.operations.alert_url.is_some());
-                let (worker, pool) = (&settings.worker, pool.clone());
-                Worker::from_parts(gigs.clone(), email, worker, alerts, pool, metrics.clone())
-                    .map(Arc::new)
-            })
-            .transpose()?;
-        let reconcile = settings.lifecycle.reconcile_interval.map(|every| {
-            let reconciler = Reconciler {
-                gigs: gigs.clone(),
-                pool: pool.clone(),
-                project: settings.gigs.project.clone(),
-                metrics: metrics.clone(),
-            };
-            (Arc::new(reconciler), every)
-        });
+        let services = Services::for_core(&settings.core, pool)?;
+        let (ingestor, batchers) = Ingestor::new(
+            services.pool.clone(),
+            ingest_policy(&settings),
+            services.metrics.clone(),
+        );
         let state = http::State {
             verifier: WebhookVerifier::new(
                 settings.http.webhook_secrets.clone(),
                 settings.http.webhook_tolerance,
             ),
-            ingestor: Ingestor::start(
-                pool.clone(),
-                IngestPolicy {
-                    project: settings.gigs.project.clone(),
-                    trigger_events: settings.http.trigger_events.clone(),
-                    reminders: ReminderLimits {
-                        min_interval: settings.lifecycle.reminder_min_interval,
-                        max: settings.lifecycle.reminder_max,
-                    },
-                },
-                metrics.clone(),
-            ),
+            ingestor,
             tokens: StatusTokens::new(&settings.http.status_api_tokens),
-            install: InstallPages::new(gigs, &settings.email)?,
-            pool: pool.clone(),
-            metrics: metrics.clone(),
+            install: InstallPages::new(services.gigs.clone(), &settings.email)?,
+            pool: services.pool.clone(),
+            metrics: services.metrics.clone(),
             resend_limit: ResendLimit(settings.http.resend_min_interval),
             body_timeout: BodyTimeout::new(settings.http.body_timeout),
-            bounces: bounce_providers(&settings)?,
+            bounces: bounce_providers(&settings, services.alerts)?,
             max_connections: settings.http.max_connections,
+            shutdown_grace: settings.worker.shutdown_grace,
         };
         let server = http::server(state, listener)?;
         Ok(Self {
-            operations: settings.operations.clone(),
+            core: settings.core,
+            options,
             port,
             server,
-            pool,
-            metrics,
-            worker,
-            reconcile,
+            services,
+            batchers,
             cancel: CancellationToken::new(),
         })
     }
@@ -138,79 +154,65 @@ impl Application {
     }
 
     pub fn pool(&self) -> &PgPool {
-        &self.pool
+        &self.services.pool
     }
 
     /// Shared with workers a test builds, so their work shows in `/metrics`.
     pub fn metrics(&self) -> Arc<Metrics> {
-        self.metrics.clone()
+        self.services.metrics.clone()
     }
 
-    /// Stops everything when cancelled: `serve` cancels on SIGINT/SIGTERM.
+    /// Stops everything when cancelled.
     pub fn cancel_token(&self) -> CancellationToken {
         self.cancel.clone()
     }
 
     /// Serves until cancelled; then the worker stops claiming at once while HTTP drains
-    /// its in-flight requests, and both finish within their grace periods.
+    /// its in-flight requests, webhooks still arriving are recorded, and every job is
+    /// seen to finish within `SHUTDOWN_GRACE_SECS` of the stop.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        let worker = self.worker.map(|w| {
-            let cancel = self.cancel.clone();
-            tokio::spawn(async move { w.run(cancel).await })
-        });
-        operations::spawn(&self.pool, &self.operations, &self.metrics, &self.cancel)?;
-        tokio::spawn(memory::trim_periodically(self.cancel.clone()));
-        if let Some((reconciler, every)) = self.reconcile {
-            let cancel = self.cancel.clone();
-            tokio::spawn(reconciler.every(every, reconcile_window(every), cancel));
+        let grace = self.core.worker.shutdown_grace;
+        let mut jobs = Jobs::new(self.cancel.clone());
+        if self.options.watch_signals {
+            jobs.task("signals", cancel_on_signal(self.cancel.clone()));
         }
+        let worker = if self.options.spawn_worker {
+            Some(worker(&self.core, &self.services)?)
+        } else {
+            None
+        };
+        background(&mut jobs, &self.services, &self.core, worker)?;
+        // Recording stops only after HTTP has: a webhook in flight at SIGTERM is kept.
+        let http_stopped = CancellationToken::new();
+        jobs.task("ingest", self.batchers.run(http_stopped.clone()));
+
         let handle = self.server.handle();
-        let cancel = self.cancel.clone();
-        tokio::spawn(async move {
-            cancel.cancelled().await;
-            handle.stop(true).await;
-        });
-        let served = self.server.await;
-        self.cancel.cancel();
-        if let Some(worker) = worker {
-            worker.await.context("the worker task panicked")?;
-        }
+        let mut server = self.server;
+        let (served, stopping) = tokio::select! {
+            served = &mut server => (served, Instant::now()),
+            _ = self.cancel.cancelled() => {
+                let stopping = Instant::now();
+                // The server future must be polled while it stops.
+                (tokio::join!(handle.stop(true), server).1, stopping)
+            }
+        };
+        http_stopped.cancel();
+        jobs.stop(grace.saturating_sub(stopping.elapsed())).await;
         served.context("the HTTP server failed")
     }
 }
 
-/// What `esim-courier worker` reads: everything but HTTP.
-pub struct WorkerParts {
-    pub database: DatabaseSettings,
-    pub gigs: GigsSettings,
-    pub email: EmailSettings,
-    pub worker: WorkerSettings,
-    pub lifecycle: LifecycleSettings,
-    pub operations: OperationsSettings,
-}
-
-/// The parts `esim-courier worker` runs: no HTTP, the same worker, reconciliation and
-/// shutdown.
-pub async fn run_worker(parts: WorkerParts, cancel: CancellationToken) -> anyhow::Result<()> {
-    store::create_and_migrate(&parts.database).await?;
-    let pool = store::lazy_pool(&parts.database)?;
-    let metrics = Arc::new(Metrics::new());
-    let gigs = GigsClient::new(&parts.gigs, metrics.clone())?;
-    if let Some(every) = parts.lifecycle.reconcile_interval {
-        let reconciler = Reconciler {
-            gigs: gigs.clone(),
-            pool: pool.clone(),
-            project: parts.gigs.project.clone(),
-            metrics: metrics.clone(),
-        };
-        tokio::spawn(Arc::new(reconciler).every(every, reconcile_window(every), cancel.clone()));
-    }
-    operations::spawn(&pool, &parts.operations, &metrics, &cancel)?;
-    tokio::spawn(memory::trim_periodically(cancel.clone()));
-    let alerts = Alerts::new(parts.operations.alert_url.is_some());
-    let worker = Worker::from_parts(gigs, &parts.email, &parts.worker, alerts, pool, metrics)?;
+/// `esim-courier worker`: no HTTP; the same worker, reconciliation, alerts and retention.
+pub async fn run_worker(core: CoreSettings, cancel: CancellationToken) -> anyhow::Result<()> {
+    store::create_and_migrate(&core.database).await?;
+    let services = Services::for_core(&core, store::lazy_pool(&core.database)?)?;
+    let mut jobs = Jobs::new(cancel.clone());
+    jobs.task("signals", cancel_on_signal(cancel.clone()));
+    let worker = worker(&core, &services)?;
+    background(&mut jobs, &services, &core, Some(worker))?;
     tracing::info!("esim-courier worker running");
-    Arc::new(worker).run(cancel).await;
+    cancel.cancelled().await;
+    jobs.stop(core.worker.shutdown_grace).await;
     Ok(())
 }
 
@@ -221,19 +223,78 @@ pub async fn reconcile_once(
     since: Duration,
 ) -> anyhow::Result<Option<Report>> {
     store::create_and_migrate(database).await?;
-    let pool = store::lazy_pool(database)?;
-    let metrics = Arc::new(Metrics::new());
-    let reconciler = Reconciler {
-        gigs: GigsClient::new(gigs, metrics.clone())?,
-        pool,
+    let services = Services::new(database, gigs, Alerts::off())?;
+    Ok(reconciler(&services, gigs).run_exclusive(since).await?)
+}
+
+fn worker(core: &CoreSettings, s: &Services) -> anyhow::Result<Arc<Worker>> {
+    let (email, settings) = (&core.email, &core.worker);
+    let worker = Worker::from_parts(
+        s.gigs.clone(),
+        email,
+        settings,
+        s.alerts,
+        s.pool.clone(),
+        s.metrics.clone(),
+    )?;
+    Ok(Arc::new(worker))
+}
+
+fn reconciler(services: &Services, gigs: &GigsSettings) -> Reconciler {
+    Reconciler {
+        gigs: services.gigs.clone(),
+        pool: services.pool.clone(),
         project: gigs.project.clone(),
-        metrics,
-    };
-    Ok(reconciler.run_exclusive(since).await?)
+        metrics: services.metrics.clone(),
+    }
+}
+
+/// The jobs `serve` and `worker` run besides HTTP, as the settings turn them on.
+fn background(
+    jobs: &mut Jobs,
+    services: &Services,
+    core: &CoreSettings,
+    worker: Option<Arc<Worker>>,
+) -> anyhow::Result<()> {
+    if let Some(worker) = worker {
+        jobs.task("worker", worker.run(jobs.cancel_token()));
+    }
+    if let Some(url) = &core.operations.alert_url {
+        let sender =
+            AlertSender::new(services.pool.clone(), url.clone(), services.metrics.clone())?;
+        jobs.periodic(sender.watching_quiet(core.operations.alert_quiet));
+    }
+    if let Some(keep) = core.operations.retention {
+        jobs.periodic(Retention {
+            pool: services.pool.clone(),
+            keep,
+            metrics: services.metrics.clone(),
+        });
+    }
+    if let Some(every) = core.lifecycle.reconcile_interval {
+        jobs.periodic(Reconciling {
+            reconciler: reconciler(services, &core.gigs),
+            interval: every,
+            window: reconcile_window(every),
+        });
+    }
+    jobs.periodic(HeapTrim);
+    Ok(())
+}
+
+fn ingest_policy(settings: &Settings) -> IngestPolicy {
+    IngestPolicy {
+        project: settings.gigs.project.clone(),
+        trigger_events: settings.http.trigger_events.clone(),
+        reminders: ReminderLimits {
+            min_interval: settings.lifecycle.reminder_min_interval,
+            max: settings.lifecycle.reminder_max,
+        },
+    }
 }
 
 /// The bounce routes of the providers that are configured.
-fn bounce_providers(settings: &Settings) -> anyhow::Result<BounceProviders> {
+fn bounce_providers(settings: &Settings, alerts: Alerts) -> anyhow::Result<BounceProviders> {
     let b = &settings.bounces;
     let ses = (!b.sns_topic_arns.is_empty())
         .then(|| SnsVerifier::new(b.sns_topic_arns.clone(), b.sns_cert_prefixes.clone()))
@@ -253,17 +314,19 @@ fn bounce_providers(settings: &Settings) -> anyhow::Result<BounceProviders> {
         ses,
         postmark,
         resend,
-        alerts: Alerts::new(settings.operations.alert_url.is_some()),
+        alerts,
     })
 }
 
-/// Cancels `cancel` on SIGINT or SIGTERM: `serve` and `worker` stop by this one path.
-pub fn cancel_on_signal(cancel: CancellationToken) {
-    tokio::spawn(async move {
-        shutdown_signal().await;
-        tracing::info!("shutting down: no new claims, finishing what is in flight");
-        cancel.cancel();
-    });
+/// Cancels `cancel` on SIGINT or SIGTERM, or ends when it is cancelled otherwise.
+async fn cancel_on_signal(cancel: CancellationToken) {
+    tokio::select! {
+        _ = cancel.cancelled() => {}
+        _ = shutdown_signal() => {
+            tracing::info!("shutting down: no new claims, finishing what is in flight");
+            cancel.cancel();
+        }
+    }
 }
 
 /// Resolves on SIGINT or SIGTERM.

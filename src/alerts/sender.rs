@@ -2,12 +2,13 @@
 //! from the outbox any process may serve; and the quiet-webhooks watch.
 use std::{sync::Arc, time::Duration};
 
+use futures_util::future::BoxFuture;
 use serde::Serialize;
 use sqlx::PgPool;
-use tokio_util::sync::CancellationToken;
 use url::Url;
 
 use super::Alerts;
+use crate::jobs::Periodic;
 use crate::{
     store::alerts::{self, Alert},
     telemetry::Metrics,
@@ -29,6 +30,22 @@ pub struct AlertSender {
     url: Url,
     http: reqwest::Client,
     metrics: Arc<Metrics>,
+    quiet: Option<Duration>,
+}
+
+/// Every few seconds: the outbox is served by whichever process gets to it first.
+impl Periodic for AlertSender {
+    fn name(&self) -> &'static str {
+        "alerts"
+    }
+
+    fn interval(&self) -> Duration {
+        POLL
+    }
+
+    fn run_once(&self) -> BoxFuture<'_, ()> {
+        Box::pin(self.tick())
+    }
 }
 
 impl AlertSender {
@@ -41,25 +58,26 @@ impl AlertSender {
             url,
             http,
             metrics,
+            quiet: None,
         })
     }
 
-    /// Sends what is due every few seconds, and queues a quiet alert when webhooks stop.
-    pub async fn run(self, quiet: Option<Duration>, cancel: CancellationToken) {
-        loop {
-            if let Some(quiet) = quiet
-                && let Some(alert) = Alerts::new(true).quiet(quiet)
-                && let Err(e) = alerts::enqueue_quiet(&self.pool, quiet, &alert).await
-            {
-                tracing::warn!(error = %e, "checking for quiet webhooks failed");
-            }
-            if let Err(e) = self.send_due().await {
-                tracing::warn!(error = %e, "sending alerts failed; retrying");
-            }
-            tokio::select! {
-                _ = cancel.cancelled() => return,
-                _ = tokio::time::sleep(POLL) => {}
-            }
+    /// Also watch for webhooks gone quiet this long (`ALERT_QUIET_HOURS`).
+    pub fn watching_quiet(mut self, quiet: Option<Duration>) -> Self {
+        self.quiet = quiet;
+        self
+    }
+
+    /// Queues a quiet alert when webhooks stopped, then sends what is due.
+    async fn tick(&self) {
+        if let Some(quiet) = self.quiet
+            && let Some(alert) = Alerts::new(true).quiet(quiet)
+            && let Err(e) = alerts::enqueue_quiet(&self.pool, quiet, &alert).await
+        {
+            tracing::warn!(error = %e, "checking for quiet webhooks failed");
+        }
+        if let Err(e) = self.send_due().await {
+            tracing::warn!(error = %e, "sending alerts failed; retrying");
         }
     }
 

@@ -10,11 +10,11 @@ use tokio_util::sync::CancellationToken;
 
 use crate::{
     config::{
-        ConfigError, DatabaseSettings, EmailSettings, Env, GigsSettings, LifecycleSettings,
-        LogFormat, OperationsSettings, Settings, WorkerSettings,
+        ConfigError, CoreSettings, DatabaseSettings, EmailSettings, Env, GigsSettings, LogFormat,
+        Settings,
     },
     demo, lifecycle,
-    startup::{self, Application, RunOptions, WorkerParts},
+    startup::{self, Application, RunOptions},
     store, telemetry,
 };
 
@@ -167,9 +167,9 @@ async fn run(command: Command, env: &Env) -> Result<ExitCode, Failure> {
             }
             let options = RunOptions {
                 spawn_worker: !no_worker,
+                watch_signals: true,
             };
             let app = Application::build(settings, options).await?;
-            startup::cancel_on_signal(app.cancel_token());
             tracing::info!(port = app.port(), "esim-courier serving");
             app.run_until_stopped().await?;
         }
@@ -233,19 +233,10 @@ async fn run(command: Command, env: &Env) -> Result<ExitCode, Failure> {
 }
 
 async fn run_worker(env: &Env) -> Result<(), Failure> {
-    let parts = WorkerParts {
-        database: DatabaseSettings::from_env(env)?,
-        gigs: GigsSettings::from_env(env)?,
-        email: EmailSettings::from_env(env)?,
-        worker: WorkerSettings::from_env(env)?,
-        lifecycle: LifecycleSettings::from_env(env)?,
-        operations: OperationsSettings::from_env(env)?,
-    };
-    check_templates(&parts.email)?;
+    let core = CoreSettings::from_env(env)?;
+    check_templates(&core.email)?;
     telemetry::init(LogFormat::from_env(env)?);
-    let cancel = CancellationToken::new();
-    startup::cancel_on_signal(cancel.clone());
-    startup::run_worker(parts, cancel).await?;
+    startup::run_worker(core, CancellationToken::new()).await?;
     Ok(())
 }
 

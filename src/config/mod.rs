@@ -173,31 +173,60 @@ pub(crate) fn parse_http_url(var: &'static str, v: &str) -> Result<Url, ConfigEr
     Ok(url)
 }
 
-/// Everything `serve` needs; `worker` and `migrate` load only their parts.
+/// What every sending process needs: `worker` reads these alone.
 #[derive(Debug, Clone)]
-pub struct Settings {
+pub struct CoreSettings {
     pub database: DatabaseSettings,
-    pub http: HttpSettings,
     pub gigs: GigsSettings,
     pub email: EmailSettings,
     pub worker: WorkerSettings,
     pub lifecycle: LifecycleSettings,
-    pub bounces: BounceSettings,
     pub operations: OperationsSettings,
+}
+
+impl CoreSettings {
+    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        Ok(Self {
+            database: DatabaseSettings::from_env(env)?,
+            gigs: GigsSettings::from_env(env)?,
+            email: EmailSettings::from_env(env)?,
+            worker: WorkerSettings::from_env(env)?,
+            lifecycle: LifecycleSettings::from_env(env)?,
+            operations: OperationsSettings::from_env(env)?,
+        })
+    }
+}
+
+/// Everything `serve` needs: the core, and what the HTTP side adds.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub core: CoreSettings,
+    pub http: HttpSettings,
+    pub bounces: BounceSettings,
 }
 
 impl Settings {
     pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
         Ok(Self {
-            database: DatabaseSettings::from_env(env)?,
+            core: CoreSettings::from_env(env)?,
             http: HttpSettings::from_env(env)?,
-            gigs: GigsSettings::from_env(env)?,
-            email: EmailSettings::from_env(env)?,
-            worker: WorkerSettings::from_env(env)?,
-            lifecycle: LifecycleSettings::from_env(env)?,
             bounces: BounceSettings::from_env(env)?,
-            operations: OperationsSettings::from_env(env)?,
         })
+    }
+}
+
+/// `settings.email` and the like read through to the core.
+impl std::ops::Deref for Settings {
+    type Target = CoreSettings;
+
+    fn deref(&self) -> &CoreSettings {
+        &self.core
+    }
+}
+
+impl std::ops::DerefMut for Settings {
+    fn deref_mut(&mut self) -> &mut CoreSettings {
+        &mut self.core
     }
 }
 

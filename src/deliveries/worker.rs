@@ -8,7 +8,7 @@ use std::{
 use chrono::Utc;
 use sqlx::{PgPool, postgres::PgListener};
 use tokio::{sync::Semaphore, task::JoinSet};
-use tokio_util::{sync::CancellationToken, task::AbortOnDropHandle};
+use tokio_util::sync::CancellationToken;
 
 use super::{
     attempt::{Attempt, AttemptError, Resolved},
@@ -17,7 +17,7 @@ use super::{
 };
 use crate::{
     alerts::Alerts,
-    config::{EmailSettings, Settings, WorkerSettings},
+    config::{CoreSettings, EmailSettings, WorkerSettings},
     email::{EmailComposer, Mailer},
     gigs::GigsClient,
     install::InstallLinks,
@@ -38,7 +38,12 @@ pub struct Worker {
 }
 
 impl Worker {
-    pub fn new(settings: &Settings, pool: PgPool, metrics: Arc<Metrics>) -> anyhow::Result<Self> {
+    /// With a Gigs client of its own.
+    pub fn new(
+        settings: &CoreSettings,
+        pool: PgPool,
+        metrics: Arc<Metrics>,
+    ) -> anyhow::Result<Self> {
         let gigs = GigsClient::new(&settings.gigs, metrics.clone())?;
         let alerts = Alerts::new(settings.operations.alert_url.is_some());
         Self::from_parts(
@@ -91,12 +96,20 @@ impl Worker {
         Ok(n)
     }
 
-    /// Runs until `cancel`, waking on new deliveries (LISTEN) and polling for retries.
+    /// Runs until `cancel`, waking on new deliveries (LISTEN) and polling for retries,
+    /// while its heartbeat renews the leases it holds. Both are this one future: a worker
+    /// that is dropped stops renewing, like a dead one.
     pub async fn run(self: Arc<Self>, cancel: CancellationToken) {
         let beating = CancellationToken::new();
-        // Dies with this future: a worker that is dropped stops renewing, like a dead one.
-        let heartbeat =
-            AbortOnDropHandle::new(tokio::spawn(self.clone().heartbeat(beating.clone())));
+        let work = async {
+            self.clone().work(cancel).await;
+            beating.cancel();
+        };
+        tokio::join!(work, self.clone().heartbeat(beating.clone()));
+    }
+
+    /// Claims and runs attempts until `cancel`, then drains.
+    async fn work(self: Arc<Self>, cancel: CancellationToken) {
         let permits = Arc::new(Semaphore::new(self.settings.concurrency));
         let mut tasks = JoinSet::new();
         let mut listener = self.listen().await;
@@ -138,8 +151,6 @@ impl Worker {
             }
         }
         self.drain(tasks).await;
-        beating.cancel();
-        let _ = heartbeat.await;
     }
 
     /// Renews the lease of every attempt in flight, five times a lease: a living attempt,
@@ -174,9 +185,12 @@ impl Worker {
         Some(listener)
     }
 
-    /// Lets in-flight attempts finish within the grace period, then hands back the rest.
+    /// Lets in-flight attempts finish within the grace period, then hands back the rest:
+    /// a fifth of the grace (a second at most) is kept for that, so the process still
+    /// exits within `SHUTDOWN_GRACE_SECS`.
     async fn drain(&self, mut tasks: JoinSet<()>) {
-        let deadline = tokio::time::sleep(self.settings.shutdown_grace);
+        let grace = self.settings.shutdown_grace;
+        let deadline = tokio::time::sleep(grace - (grace / 5).min(Duration::from_secs(1)));
         tokio::pin!(deadline);
         loop {
             tokio::select! {

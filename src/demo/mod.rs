@@ -10,15 +10,11 @@ use std::{
 
 use anyhow::Context;
 use base64::{Engine, engine::general_purpose::STANDARD as B64};
-use secrecy::SecretString;
 use serde_json::{Value, json};
 
 use crate::{
-    config::{
-        DEFAULT_TRIGGER_EVENTS, DatabaseSettings, EmailSettings, Env, GigsSettings, HttpSettings,
-        LifecycleSettings, Settings, SmtpUrl, WorkerSettings,
-    },
-    domain::{ProjectId, random_base62},
+    config::{Env, Settings},
+    domain::random_base62,
     startup::{Application, RunOptions},
     store,
     webhooks::{WebhookSecret, signed_post},
@@ -87,51 +83,27 @@ fn demo_settings(
     secret: &str,
     token: &str,
 ) -> anyhow::Result<Settings> {
-    Ok(Settings {
-        database: DatabaseSettings {
-            url: SecretString::from(database_url.to_owned()),
-            max_connections: 5,
-            acquire_timeout: Duration::from_secs(5),
-        },
-        http: HttpSettings {
-            listen_addr: "127.0.0.1:0".into(),
-            webhook_secrets: vec![WebhookSecret::parse(secret)?],
-            webhook_tolerance: Duration::from_secs(300),
-            trigger_events: DEFAULT_TRIGGER_EVENTS.map(str::to_owned).to_vec(),
-            status_api_tokens: vec![SecretString::from(token.to_owned())],
-            resend_min_interval: Duration::from_secs(60),
-            body_timeout: Duration::from_secs(10),
-            max_connections: 1_000,
-        },
-        gigs: GigsSettings {
-            api_url: gigs_url.parse()?,
-            project: ProjectId::parse(sandbox::PROJECT)?,
-            api_key: SecretString::from("sandbox".to_owned()),
-            timeout: Duration::from_secs(5),
-        },
-        email: EmailSettings {
-            smtp_url: SmtpUrl::parse(smtp_url).map_err(|e| anyhow::anyhow!("SMTP_URL: {e}"))?,
-            from: "Demo Mobile <esim@demo.example>".parse()?,
-            reply_to: None,
-            brand_name: "Demo Mobile".into(),
-            support_url: Some("https://demo.example/help".parse()?),
-            public_base_url: None,
-            templates_dir: None,
-            install_link_ttl: Duration::from_secs(30 * 86_400),
-            install_link_key: SecretString::from(random_base62(32)),
-        },
-        worker: WorkerSettings {
-            poll_interval: Duration::from_millis(200),
-            ..WorkerSettings::default()
-        },
+    let link_key = random_base62(32);
+    let env = Env::from_pairs([
+        ("DATABASE_URL", database_url),
+        ("DATABASE_MAX_CONNECTIONS", "5"),
+        ("LISTEN_ADDR", "127.0.0.1:0"),
+        ("GIGS_WEBHOOK_SECRETS", secret),
+        ("STATUS_API_TOKENS", token),
+        ("GIGS_API_URL", gigs_url),
+        ("GIGS_PROJECT", sandbox::PROJECT),
+        ("GIGS_API_KEY", "sandbox"),
+        ("SMTP_URL", smtp_url),
+        ("EMAIL_FROM", "Demo Mobile <esim@demo.example>"),
+        ("BRAND_NAME", "Demo Mobile"),
+        ("SUPPORT_URL", "https://demo.example/help"),
+        ("INSTALL_LINK_SECRET", link_key.as_str()),
         // The sandbox lists no subscriptions: nothing to reconcile.
-        lifecycle: LifecycleSettings {
-            reconcile_interval: None,
-            ..LifecycleSettings::default()
-        },
-        bounces: Default::default(),
-        operations: Default::default(),
-    })
+        ("RECONCILE_INTERVAL_MINS", "0"),
+    ]);
+    let mut settings = Settings::from_env(&env).map_err(|e| anyhow::anyhow!("{e}"))?;
+    settings.worker.poll_interval = Duration::from_millis(200);
+    Ok(settings)
 }
 
 /// A subscription activation for a new eSIM, with fresh ids so each run is new.

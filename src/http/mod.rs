@@ -54,6 +54,8 @@ pub struct State {
     pub bounces: BounceProviders,
     /// Connections open at once across the worker threads (`HTTP_MAX_CONNECTIONS`).
     pub max_connections: usize,
+    /// How long in-flight requests may finish after a stop (at most 10 s).
+    pub shutdown_grace: Duration,
 }
 
 /// The server on `listener`. It does not watch signals: the caller stops it, together
@@ -144,7 +146,7 @@ pub fn server(state: State, listener: TcpListener) -> anyhow::Result<Server> {
     .client_request_timeout(Duration::from_secs(5))
     .disable_signals()
     // In-flight requests get this long after SIGTERM; the worker drains meanwhile.
-    .shutdown_timeout(10)
+    .shutdown_timeout(state.shutdown_grace.as_secs().clamp(1, 10))
     .run();
     Ok(server)
 }

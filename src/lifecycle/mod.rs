@@ -1,4 +1,4 @@
 //! The closed loop's background work: reconciling against Gigs, one replica at a time.
 mod reconcile;
 
-pub use reconcile::{Reconciler, Report, parse_since};
+pub use reconcile::{Reconciler, Reconciling, Report, parse_since};

@@ -2,13 +2,14 @@
 use std::{sync::Arc, time::Duration};
 
 use chrono::{DateTime, Utc};
+use futures_util::future::BoxFuture;
 use serde_json::Value;
 use sqlx::PgPool;
-use tokio_util::sync::CancellationToken;
 
 use crate::{
     domain::{DeliveryId, ProjectId},
     gigs::{GigsClient, GigsError, ListPage},
+    jobs::Periodic,
     store::{
         deliveries::{self, NewDelivery},
         locks,
@@ -176,25 +177,33 @@ impl Reconciler {
         }
         Ok(created.is_some())
     }
+}
 
-    /// Every `interval` until cancelled, the first run at once.
-    pub async fn every(
-        self: Arc<Self>,
-        interval: Duration,
-        since: Duration,
-        cancel: CancellationToken,
-    ) {
-        loop {
-            match self.run_exclusive(since).await {
+/// Reconciliation as a periodic job of `serve` and `worker`.
+pub struct Reconciling {
+    pub reconciler: Reconciler,
+    pub interval: Duration,
+    /// How far back each run looks.
+    pub window: Duration,
+}
+
+impl Periodic for Reconciling {
+    fn name(&self) -> &'static str {
+        "reconcile"
+    }
+
+    fn interval(&self) -> Duration {
+        self.interval
+    }
+
+    fn run_once(&self) -> BoxFuture<'_, ()> {
+        Box::pin(async {
+            match self.reconciler.run_exclusive(self.window).await {
                 Ok(Some(_)) => {}
                 Ok(None) => tracing::debug!("another process is reconciling"),
                 Err(e) => tracing::warn!(error = %e, "reconciliation failed; next run as planned"),
             }
-            tokio::select! {
-                _ = cancel.cancelled() => return,
-                _ = tokio::time::sleep(interval) => {}
-            }
-        }
+        })
     }
 }
 

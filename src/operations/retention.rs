@@ -1,13 +1,35 @@
 //! The retention job: personal data of finished work older than `RETENTION_DAYS` is
-//! erased, by one process at a time.
-use std::time::Duration;
+//! erased, hourly, by one process at a time.
+use std::{sync::Arc, time::Duration};
 
+use futures_util::future::BoxFuture;
 use sqlx::PgPool;
 
 use crate::{
+    jobs::Periodic,
     store::{erasure, locks},
     telemetry::Metrics,
 };
+
+pub struct Retention {
+    pub pool: PgPool,
+    pub keep: Duration,
+    pub metrics: Arc<Metrics>,
+}
+
+impl Periodic for Retention {
+    fn name(&self) -> &'static str {
+        "retention"
+    }
+
+    fn interval(&self) -> Duration {
+        Duration::from_secs(3600)
+    }
+
+    fn run_once(&self) -> BoxFuture<'_, ()> {
+        Box::pin(run_retention(&self.pool, self.keep, &self.metrics))
+    }
+}
 
 pub async fn run_retention(pool: &PgPool, keep: Duration, metrics: &Metrics) {
     let lock = match locks::try_lock(pool, "retention").await {

@@ -4,6 +4,7 @@ use std::{collections::HashSet, sync::Arc};
 
 use sqlx::PgPool;
 use tokio::sync::{Mutex, mpsc, oneshot};
+use tokio_util::sync::CancellationToken;
 
 use super::{
     GigsEvent, follow_up,
@@ -58,27 +59,43 @@ pub struct Ingestor {
     metrics: Arc<Metrics>,
 }
 
-impl Ingestor {
-    /// Spawns the batchers on the current tokio runtime.
-    pub fn start(pool: PgPool, policy: IngestPolicy, metrics: Arc<Metrics>) -> Self {
-        let (jobs, rx) = mpsc::channel::<Job>(MAX_BATCH * BATCHERS * 4);
-        let rx = Arc::new(Mutex::new(rx));
-        for _ in 0..BATCHERS {
-            let (rx, pool) = (rx.clone(), pool.clone());
-            tokio::spawn(async move {
-                while let Some(batch) = next_batch(&rx).await {
-                    for round in rounds(batch) {
-                        record(&pool, round).await;
-                    }
+/// The loops that record what the `Ingestor` hands them; run as one background job.
+pub struct Batchers {
+    rx: Arc<Mutex<mpsc::Receiver<Job>>>,
+    pool: PgPool,
+}
+
+impl Batchers {
+    /// Records batches until `stop`; then takes no more, records what is already queued,
+    /// and returns. `serve` stops it after HTTP has stopped, so every webhook in flight
+    /// during the shutdown is still recorded.
+    pub async fn run(self, stop: CancellationToken) {
+        let loops = (0..BATCHERS).map(|_| async {
+            while let Some(batch) = next_batch(&self.rx, &stop).await {
+                for round in rounds(batch) {
+                    record(&self.pool, round).await;
                 }
-            });
-        }
-        Self {
+            }
+        });
+        futures_util::future::join_all(loops).await;
+    }
+}
+
+impl Ingestor {
+    /// The ingestor, and the batchers the caller runs (see `Batchers::run`).
+    pub fn new(pool: PgPool, policy: IngestPolicy, metrics: Arc<Metrics>) -> (Self, Batchers) {
+        let (jobs, rx) = mpsc::channel::<Job>(MAX_BATCH * BATCHERS * 4);
+        let batchers = Batchers {
+            rx: Arc::new(Mutex::new(rx)),
+            pool: pool.clone(),
+        };
+        let ingestor = Self {
             jobs,
             policy: Arc::new(policy),
             pool,
             metrics,
-        }
+        };
+        (ingestor, batchers)
     }
 
     pub async fn submit(
@@ -102,10 +119,17 @@ impl Ingestor {
     }
 }
 
-/// Waits for one job, then takes whatever else is already queued.
-async fn next_batch(rx: &Mutex<mpsc::Receiver<Job>>) -> Option<Vec<Job>> {
+/// Waits for one job, then takes whatever else is already queued. After `stop`, the queue
+/// is closed and drained: `None` once it is empty.
+async fn next_batch(rx: &Mutex<mpsc::Receiver<Job>>, stop: &CancellationToken) -> Option<Vec<Job>> {
     let mut rx = rx.lock().await;
-    let first = rx.recv().await?;
+    let first = tokio::select! {
+        first = rx.recv() => first?,
+        _ = stop.cancelled() => {
+            rx.close();
+            rx.recv().await?
+        }
+    };
     let mut batch = vec![first];
     while batch.len() < MAX_BATCH {
         match rx.try_recv() {

@@ -6,7 +6,7 @@ mod follow_up;
 mod plan;
 mod verify;
 
-pub use batch::{IngestError, Ingestor};
+pub use batch::{Batchers, IngestError, Ingestor};
 pub use event::{DeliveryPlan, GigsEvent, InvalidEvent, plan_delivery};
 pub use plan::{
     FollowUp, INSTALL_EVENTS, IngestPolicy, REMINDER_EVENT, SAME_SIM_NOTE, decide, follow_up,

@@ -79,6 +79,59 @@ async fn sigterm_past_the_grace_period_hands_the_delivery_back() {
     assert!(app.smtp.mails().is_empty());
 }
 
+#[tokio::test]
+async fn sigterm_stops_every_background_job_within_the_grace_period() {
+    let app = spawn_app().await;
+    app.mock_gigs_user(USER_ID, USER).await;
+    let stuck = ResponseTemplate::new(200)
+        .set_body_raw(CREDENTIALS, "application/json")
+        .set_delay(Duration::from_secs(60));
+    app.mock_gigs_credentials(SIM, stuck).await;
+    let id = app.deliver_event(ACTIVATED).await;
+    let log = temp_dir("jobs").join("serve.log");
+    // Every job on: alerts (with the quiet watch), retention, reconciliation (the default
+    // interval), the worker, ingest, the heap trim and the signal watch.
+    let child = courier(&app, &["serve"], &log)
+        .env("LISTEN_ADDR", format!("127.0.0.1:{}", free_port()))
+        .env("SHUTDOWN_GRACE_SECS", "3")
+        .env("ALERT_WEBHOOK_URL", format!("{}/alerts", app.gigs.uri()))
+        .env("LOG_FORMAT", "json")
+        .spawn()
+        .unwrap();
+    wait_for_status(&app, &id, "processing").await;
+
+    let started = std::time::Instant::now();
+    let log = terminate(child, &log).await;
+    let took = started.elapsed();
+
+    assert!(took < Duration::from_secs(3), "exited after {took:?}");
+    let stopped: Vec<String> = log
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|l| l["message"] == "background job stopped")
+        .map(|l| l["job"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    for job in [
+        "signals",
+        "worker",
+        "ingest",
+        "alerts",
+        "retention",
+        "reconcile",
+        "heap-trim",
+    ] {
+        assert!(
+            stopped.iter().any(|s| s == job),
+            "{job} not seen stopping: {stopped:?}"
+        );
+    }
+    assert_eq!(
+        processing(&app).await,
+        0,
+        "the stuck delivery was handed back"
+    );
+}
+
 async fn healthcheck(url: &str) -> Option<i32> {
     tokio::process::Command::new(env!("CARGO_BIN_EXE_esim-courier"))
         .args(["healthcheck", "--url", url])
