@@ -1,4 +1,5 @@
 //! `POST /webhooks/bounces/{provider}`: each provider authenticated its own way.
+use super::routing::only;
 use actix_web::{
     HttpRequest, HttpResponse,
     http::{
@@ -19,6 +20,11 @@ use crate::{
     store::Fault,
     telemetry::Metrics,
 };
+
+pub(super) fn routes(cfg: &mut web::ServiceConfig) {
+    let route = web::post().to(receive_bounces);
+    cfg.service(only("POST", route, "/webhooks/bounces/{provider}"));
+}
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct BouncesReceived {

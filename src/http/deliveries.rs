@@ -1,4 +1,8 @@
 //! The status API: read deliveries and their history, and ask for a resend.
+use super::{
+    operations,
+    routing::{only, post_json, readable},
+};
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use sqlx::PgPool;
@@ -16,6 +20,17 @@ use crate::{
         history,
     },
 };
+
+pub(super) fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(post_json("/deliveries/retry", operations::retry_deliveries))
+        .service(readable("/deliveries", list_deliveries))
+        .service(readable("/deliveries/{id}", get_delivery))
+        .service(only(
+            "POST",
+            web::post().to(resend_delivery),
+            "/deliveries/{id}/resend",
+        ));
+}
 
 fn parse_id(raw: &str) -> Result<DeliveryId, ApiError> {
     DeliveryId::parse(raw).map_err(|_| ApiError::NotFound("no such delivery"))

@@ -1,9 +1,16 @@
 //! Liveness and readiness probes, and the Prometheus scrape endpoint.
+use super::routing::readable;
 use actix_web::{HttpResponse, web};
 use serde::Serialize;
 use sqlx::PgPool;
 
 use crate::{store, telemetry::Metrics};
+
+pub(super) fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(readable("/healthz", healthz))
+        .service(readable("/readyz", readyz))
+        .service(readable("/metrics", metrics));
+}
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Health {

@@ -1,4 +1,5 @@
 //! `GET /install/{token}`: redirect a phone to its installer, show other devices the QR.
+use super::routing::readable;
 use actix_web::{
     HttpRequest, HttpResponse,
     http::{
@@ -11,6 +12,10 @@ use secrecy::ExposeSecret;
 use sqlx::PgPool;
 
 use crate::install::{self, InstallPages, Opened, detect};
+
+pub(super) fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(readable("/install/{token}", open_install_link));
+}
 
 /// Nothing behind these answers may be cached or leak through a Referer.
 fn private(mut response: HttpResponse) -> HttpResponse {

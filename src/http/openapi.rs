@@ -1,4 +1,7 @@
 //! The OpenAPI 3 description, generated from the handlers' annotations.
+use actix_web::web;
+
+use super::routing::readable;
 use actix_web::HttpResponse;
 use utoipa::{
     Modify, OpenApi,
@@ -6,6 +9,10 @@ use utoipa::{
 };
 
 use super::{bounces, deliveries, health, install, operations, webhooks};
+
+pub(super) fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(readable("/openapi.json", openapi_json));
+}
 
 #[derive(OpenApi)]
 #[openapi(

@@ -1,4 +1,5 @@
 //! Operator actions: the suppression list, bulk retry and erasure.
+use super::routing::{only, post_json, readable};
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -11,6 +12,13 @@ use crate::{
     store::{self as db, erasure, suppressions},
     telemetry::Metrics,
 };
+
+pub(super) fn routes(cfg: &mut web::ServiceConfig) {
+    let unsuppress = web::delete().to(delete_suppression);
+    cfg.service(readable("/suppressions", list_suppressions))
+        .service(only("DELETE", unsuppress, "/suppressions/{email}"))
+        .service(post_json("/erasures", erase_user));
+}
 
 /// Resends one bulk retry creates at most.
 pub const RETRY_CAP: i64 = 1_000;

@@ -1,4 +1,5 @@
 //! `POST /webhooks/gigs`: size limit, signature, parse, record, answer.
+use super::routing::only;
 use std::{sync::Arc, time::Duration};
 
 use actix_web::{HttpRequest, HttpResponse, ResponseError, http::StatusCode, web};
@@ -16,6 +17,14 @@ use crate::{
         WebhookVerifier,
     },
 };
+
+pub(super) fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(only(
+        "POST",
+        web::post().to(receive_webhook),
+        "/webhooks/gigs",
+    ));
+}
 
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 /// The whole body must arrive within this (`REQUEST_BODY_TIMEOUT_SECS`); a client that

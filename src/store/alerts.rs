@@ -6,7 +6,7 @@ use sqlx::{PgConnection, PgPool};
 
 use crate::domain::{AlertKind, DeliveryId};
 
-/// An alert to queue; built by `crate::alerts`, the one place alert text is written.
+/// An alert to queue; built by the `alerts` module, the one place alert text is written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewAlert {
     pub kind: AlertKind,
