@@ -158,38 +158,9 @@ impl From<anyhow::Error> for Failure {
 
 async fn run(command: Command, env: &Env) -> Result<ExitCode, Failure> {
     match command {
-        Command::Serve { no_worker } => {
-            let settings = Settings::from_env(env)?;
-            check_templates(&settings.email)?;
-            telemetry::init(LogFormat::from_env(env)?);
-            for warning in settings.http.warnings() {
-                tracing::warn!("{warning}");
-            }
-            let options = RunOptions {
-                spawn_worker: !no_worker,
-                watch_signals: true,
-            };
-            let app = Application::build(settings, options).await?;
-            tracing::info!(port = app.port(), "esim-courier serving");
-            app.run_until_stopped().await?;
-        }
+        Command::Serve { no_worker } => serve(env, no_worker).await?,
         Command::Worker => run_worker(env).await?,
-        Command::Reconcile { since } => {
-            let since = lifecycle::parse_since(&since).map_err(|e| ConfigError {
-                var: "--since",
-                problem: e,
-            })?;
-            let database = DatabaseSettings::from_env(env)?;
-            let gigs = GigsSettings::from_env(env)?;
-            telemetry::init(LogFormat::from_env(env)?);
-            match startup::reconcile_once(&database, &gigs, since).await? {
-                Some(r) => println!(
-                    "reconciled: checked {} subscriptions on {} pages, created {} deliveries",
-                    r.checked, r.pages, r.created
-                ),
-                None => println!("another process is reconciling now; nothing done"),
-            }
-        }
+        Command::Reconcile { since } => reconcile(env, &since).await?,
         Command::Migrate => {
             let database = DatabaseSettings::from_env(env)?;
             telemetry::init(LogFormat::from_env(env)?);
@@ -230,6 +201,41 @@ async fn run(command: Command, env: &Env) -> Result<ExitCode, Failure> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+async fn serve(env: &Env, no_worker: bool) -> Result<(), Failure> {
+    let settings = Settings::from_env(env)?;
+    check_templates(&settings.email)?;
+    telemetry::init(LogFormat::from_env(env)?);
+    for warning in settings.http.warnings() {
+        tracing::warn!("{warning}");
+    }
+    let options = RunOptions {
+        spawn_worker: !no_worker,
+        watch_signals: true,
+    };
+    let app = Application::build(settings, options).await?;
+    tracing::info!(port = app.port(), "esim-courier serving");
+    app.run_until_stopped().await?;
+    Ok(())
+}
+
+async fn reconcile(env: &Env, since: &str) -> Result<(), Failure> {
+    let since = lifecycle::parse_since(since).map_err(|e| ConfigError {
+        var: "--since",
+        problem: e,
+    })?;
+    let database = DatabaseSettings::from_env(env)?;
+    let gigs = GigsSettings::from_env(env)?;
+    telemetry::init(LogFormat::from_env(env)?);
+    match startup::reconcile_once(&database, &gigs, since).await? {
+        Some(r) => println!(
+            "reconciled: checked {} subscriptions on {} pages, created {} deliveries",
+            r.checked, r.pages, r.created
+        ),
+        None => println!("another process is reconciling now; nothing done"),
+    }
+    Ok(())
 }
 
 async fn run_worker(env: &Env) -> Result<(), Failure> {

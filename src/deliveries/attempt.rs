@@ -3,9 +3,9 @@ use lettre::{Address, Message, message::Mailbox};
 use secrecy::ExposeSecret;
 
 use crate::{
-    domain::{DeliveryKind, LpaActivationCode, UserId},
+    domain::{DeliveryKind, LpaActivationCode, SimId, UserId},
     email::{EmailComposer, Recipient, SendError},
-    gigs::{GigsClient, GigsError},
+    gigs::{GigsClient, GigsError, User as GigsUser},
     install::InstallLinks,
     store::{Claimed, suppressions},
 };
@@ -70,6 +70,8 @@ pub struct Attempt<'a> {
 }
 
 impl Attempt<'_> {
+    /// Everything up to the send: the user and their address (checked against the
+    /// suppression list), then the credentials, the install link and the message.
     pub async fn prepare(
         &self,
         c: &Claimed,
@@ -86,32 +88,9 @@ impl Attempt<'_> {
         }
         let user_id = self.user_id(c).await?;
         resolved.user_id = Some(user_id.clone());
-
         let user = self.gigs.user(&user_id).await?;
-        let email = user
-            .email
-            .as_deref()
-            .map(str::trim)
-            .filter(|e| !e.is_empty())
-            .ok_or_else(|| AttemptError::Permanent("the Gigs user has no email address".into()))?;
-        resolved.recipient = Some(email.to_owned());
-        let suppressed =
-            suppressions::find(self.pool, email)
-                .await
-                .map_err(|e| AttemptError::Transient {
-                    reason: format!("the suppression list could not be read: {e}"),
-                    retry_after: None,
-                })?;
-        if let Some(s) = suppressed {
-            return Err(AttemptError::Skip(format!(
-                "the address is suppressed since {}: {}",
-                s.created_at.format("%Y-%m-%d"),
-                s.reason
-            )));
-        }
-        let address: Address = email.parse().map_err(|_| {
-            AttemptError::Permanent("the Gigs user's email address is not valid".into())
-        })?;
+        let (address, email) = self.address(&user).await?;
+        resolved.recipient = Some(email);
 
         // Credentials are fetched last, once there is somewhere to send them.
         let creds = self.gigs.sim_credentials(sim).await?;
@@ -122,37 +101,11 @@ impl Attempt<'_> {
         let lpa = LpaActivationCode::parse(code.expose_secret()).map_err(|_| {
             AttemptError::Permanent("the activation code from Gigs is not an LPA:1 string".into())
         })?;
-
-        // Committed before the send, so the link works the moment the email arrives.
-        let install_link = match self.links {
-            Some(links) => Some(links.issue(&c.id, &c.project, sim).await.map_err(|e| {
-                AttemptError::Transient {
-                    reason: format!("the install link could not be stored: {e}"),
-                    retry_after: None,
-                }
-            })?),
-            None => None,
-        };
-        // A name with a line break (or any control character) cannot go into a header
-        // safely: the message goes to the address alone, and the greeting keeps the name.
-        let header_name = user
-            .full_name
-            .as_deref()
-            .map(str::trim)
-            .filter(|n| !n.is_empty() && !n.chars().any(char::is_control))
-            .map(str::to_owned);
-        // In the greeting, line breaks become spaces: the name stays one line of text.
-        let greeting_name = user.full_name.as_deref().map(|n| {
-            n.split(char::is_control)
-                .filter(|part| !part.trim().is_empty())
-                .map(str::trim)
-                .collect::<Vec<_>>()
-                .join(" ")
-        });
-        let greeting_name = greeting_name.filter(|n| !n.is_empty());
+        let install_link = self.install_link(c, sim).await?;
+        let names = Names::of(user.full_name.as_deref());
         let recipient = Recipient {
-            mailbox: Mailbox::new(header_name, address),
-            name: greeting_name.as_deref(),
+            mailbox: Mailbox::new(names.header, address),
+            name: names.greeting.as_deref(),
             preferred_locale: user.preferred_locale.as_deref(),
         };
         let composed = self
@@ -176,6 +129,50 @@ impl Attempt<'_> {
         })
     }
 
+    /// The user's address, unless it is missing, invalid or suppressed.
+    async fn address(&self, user: &GigsUser) -> Result<(Address, String), AttemptError> {
+        let email = user
+            .email
+            .as_deref()
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+            .ok_or_else(|| AttemptError::Permanent("the Gigs user has no email address".into()))?;
+        let suppressed =
+            suppressions::find(self.pool, email)
+                .await
+                .map_err(|e| AttemptError::Transient {
+                    reason: format!("the suppression list could not be read: {e}"),
+                    retry_after: None,
+                })?;
+        if let Some(s) = suppressed {
+            return Err(AttemptError::Skip(format!(
+                "the address is suppressed since {}: {}",
+                s.created_at.format("%Y-%m-%d"),
+                s.reason
+            )));
+        }
+        let address: Address = email.parse().map_err(|_| {
+            AttemptError::Permanent("the Gigs user's email address is not valid".into())
+        })?;
+        Ok((address, email.to_owned()))
+    }
+
+    /// Committed before the send, so the link works the moment the email arrives.
+    async fn install_link(&self, c: &Claimed, sim: &SimId) -> Result<Option<String>, AttemptError> {
+        let Some(links) = self.links else {
+            return Ok(None);
+        };
+        let link =
+            links
+                .issue(&c.id, &c.project, sim)
+                .await
+                .map_err(|e| AttemptError::Transient {
+                    reason: format!("the install link could not be stored: {e}"),
+                    retry_after: None,
+                })?;
+        Ok(Some(link))
+    }
+
     /// The user from the delivery, or, for a SIM swap, from its subscription.
     async fn user_id(&self, c: &Claimed) -> Result<UserId, AttemptError> {
         if let Some(user) = &c.user_id {
@@ -189,5 +186,33 @@ impl Attempt<'_> {
             .user_id()
             .and_then(|u| UserId::parse(u).ok())
             .ok_or_else(|| AttemptError::Permanent("the Gigs subscription names no user".into()))
+    }
+}
+
+/// A user's name as the email uses it.
+struct Names {
+    /// For the `To` header: left out when it holds a line break or any control character,
+    /// which could not go into a header safely (the message goes to the address alone).
+    header: Option<String>,
+    /// For the greeting: line breaks become spaces, so the name stays one line of text.
+    greeting: Option<String>,
+}
+
+impl Names {
+    fn of(full_name: Option<&str>) -> Self {
+        let header = full_name
+            .map(str::trim)
+            .filter(|n| !n.is_empty() && !n.chars().any(char::is_control))
+            .map(str::to_owned);
+        let greeting = full_name
+            .map(|n| {
+                n.split(char::is_control)
+                    .filter(|part| !part.trim().is_empty())
+                    .map(str::trim)
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .filter(|n| !n.is_empty());
+        Self { header, greeting }
     }
 }

@@ -17,6 +17,7 @@ use crate::{
     alerts::Alerts,
     store::{
         Claimed,
+        alerts::NewAlert,
         queue::{self, Finish},
     },
     telemetry::Metrics,
@@ -40,26 +41,7 @@ pub(super) async fn record(
         Outcome::Failed { reason } => alerts.failed(&claimed.id, reason),
         _ => None,
     };
-    let finish = Finish {
-        alert: alert.as_ref(),
-        status,
-        reason: outcome.reason(),
-        next_attempt_at: match outcome {
-            Outcome::Retry { at, .. } => Some(*at),
-            _ => None,
-        },
-        message_id: match outcome {
-            Outcome::Delivered { message_id, .. } => Some(message_id),
-            _ => None,
-        },
-        user_id: resolved.user_id.as_ref(),
-        recipient: resolved.recipient.as_deref(),
-        detail: &decision.detail,
-        locale: match outcome {
-            Outcome::Delivered { locale, .. } => Some(locale),
-            _ => None,
-        },
-    };
+    let finish = finish_of(decision, resolved, alert.as_ref());
     // A message the mail server accepted would be sent again if its outcome were lost:
     // while PostgreSQL is unreachable, keep trying (the heartbeat keeps the lease).
     let mut wait = Duration::from_millis(100);
@@ -87,6 +69,33 @@ pub(super) async fn record(
     }
     if failures > 0 {
         tracing::info!(failures, "outcome recorded once the database answered");
+    }
+}
+
+/// The row's new state, as the decision has it.
+fn finish_of<'a>(
+    decision: &'a Decision,
+    resolved: &'a Resolved,
+    alert: Option<&'a NewAlert>,
+) -> Finish<'a> {
+    let outcome = &decision.outcome;
+    let (message_id, locale) = match outcome {
+        Outcome::Delivered { message_id, locale } => (Some(message_id.as_str()), Some(*locale)),
+        _ => (None, None),
+    };
+    Finish {
+        alert,
+        status: outcome.status(),
+        reason: outcome.reason(),
+        next_attempt_at: match outcome {
+            Outcome::Retry { at, .. } => Some(*at),
+            _ => None,
+        },
+        message_id,
+        user_id: resolved.user_id.as_ref(),
+        recipient: resolved.recipient.as_deref(),
+        detail: &decision.detail,
+        locale,
     }
 }
 

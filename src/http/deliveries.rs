@@ -10,6 +10,7 @@ use sqlx::PgPool;
 use super::{
     ApiError, StatusAuth,
     error::ErrorBody,
+    params::{no_control, page_size},
     views::{DeliveryList, DeliveryView},
 };
 use crate::{
@@ -99,7 +100,67 @@ pub struct ListParams {
 }
 
 const DEFAULT_LIMIT: i64 = 20;
-const MAX_LIMIT: i64 = 200;
+
+impl ListParams {
+    /// The filter these parameters ask for, each checked, with the page size.
+    async fn filter(self, pool: &PgPool) -> Result<(ListFilter, i64), ApiError> {
+        let text = [
+            ("sim", &self.sim),
+            ("subscription", &self.subscription),
+            ("user", &self.user),
+            ("email", &self.email),
+            ("event", &self.event),
+            ("after", &self.after),
+        ];
+        for (name, value) in text {
+            no_control(name, value.as_deref())?;
+        }
+        let limit = page_size(self.limit.as_deref(), DEFAULT_LIMIT)?;
+        let status = self
+            .status
+            .as_deref()
+            .map(|s| {
+                s.parse::<DeliveryStatus>().map_err(|_| {
+                    ApiError::BadRequest(format!("status {s:?} is not a delivery status"))
+                })
+            })
+            .transpose()?;
+        let installed = match self.installed.as_deref() {
+            None => None,
+            Some("true") => Some(true),
+            Some("false") => Some(false),
+            Some(_) => {
+                return Err(ApiError::BadRequest(
+                    "installed must be true or false".into(),
+                ));
+            }
+        };
+        let before_seq = match self.after.as_deref() {
+            None => None,
+            Some(after) => Some(cursor(pool, after).await?),
+        };
+        let filter = ListFilter {
+            sim: self.sim,
+            subscription: self.subscription,
+            user: self.user,
+            email: self.email,
+            status,
+            event: self.event,
+            installed,
+            before_seq,
+        };
+        Ok((filter, limit))
+    }
+}
+
+/// The `seq` of the delivery a cursor names.
+async fn cursor(pool: &PgPool, after: &str) -> Result<i64, ApiError> {
+    let cursor = DeliveryId::parse(after)
+        .map_err(|_| ApiError::BadRequest("after must be a delivery id".into()))?;
+    store::seq_of(pool, &cursor)
+        .await?
+        .ok_or_else(|| ApiError::BadRequest("after names no delivery".into()))
+}
 
 /// Deliveries, newest first, with a cursor.
 #[utoipa::path(
@@ -117,74 +178,7 @@ pub async fn list_deliveries(
     pool: web::Data<PgPool>,
     params: web::Query<ListParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let params = params.into_inner();
-    let text = [
-        ("sim", &params.sim),
-        ("subscription", &params.subscription),
-        ("user", &params.user),
-        ("email", &params.email),
-        ("event", &params.event),
-        ("after", &params.after),
-    ];
-    for (name, value) in text {
-        // PostgreSQL cannot compare text holding a NUL; no id or address holds a control
-        // character, so such a filter could never match.
-        if value
-            .as_deref()
-            .is_some_and(|v| v.chars().any(char::is_control))
-        {
-            return Err(ApiError::BadRequest(format!(
-                "{name} holds a control character"
-            )));
-        }
-    }
-    let limit = match params.limit.as_deref() {
-        None => DEFAULT_LIMIT,
-        Some(l) => l
-            .parse()
-            .ok()
-            .filter(|l| (1..=MAX_LIMIT).contains(l))
-            .ok_or_else(|| ApiError::BadRequest("limit must be an integer from 1 to 200".into()))?,
-    };
-    let status = params
-        .status
-        .as_deref()
-        .map(|s| {
-            s.parse::<DeliveryStatus>()
-                .map_err(|_| ApiError::BadRequest(format!("status {s:?} is not a delivery status")))
-        })
-        .transpose()?;
-    let installed = match params.installed.as_deref() {
-        None => None,
-        Some("true") => Some(true),
-        Some("false") => Some(false),
-        Some(_) => {
-            return Err(ApiError::BadRequest(
-                "installed must be true or false".into(),
-            ));
-        }
-    };
-    let before_seq = match params.after.as_deref() {
-        None => None,
-        Some(after) => {
-            let cursor = DeliveryId::parse(after)
-                .map_err(|_| ApiError::BadRequest("after must be a delivery id".into()))?;
-            let seq = store::seq_of(&pool, &cursor)
-                .await?
-                .ok_or_else(|| ApiError::BadRequest("after names no delivery".into()))?;
-            Some(seq)
-        }
-    };
-    let filter = ListFilter {
-        sim: params.sim,
-        subscription: params.subscription,
-        user: params.user,
-        email: params.email,
-        status,
-        event: params.event,
-        installed,
-        before_seq,
-    };
+    let (filter, limit) = params.into_inner().filter(&pool).await?;
     let mut rows = store::list(&pool, &filter, limit).await?;
     let more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);

@@ -9,6 +9,7 @@ mod health;
 mod install;
 mod openapi;
 mod operations;
+mod params;
 mod routing;
 pub mod views;
 mod webhooks;

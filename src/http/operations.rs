@@ -1,5 +1,8 @@
 //! Operator actions: the suppression list, bulk retry and erasure.
-use super::routing::{only, post_json, readable};
+use super::{
+    params::{no_control, page_size},
+    routing::{only, post_json, readable},
+};
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -70,23 +73,8 @@ pub async fn list_suppressions(
     pool: web::Data<PgPool>,
     params: web::Query<SuppressionParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let limit = match params.limit.as_deref() {
-        None => 50,
-        Some(l) => l
-            .parse::<i64>()
-            .ok()
-            .filter(|l| (1..=200).contains(l))
-            .ok_or_else(|| ApiError::BadRequest("limit must be an integer from 1 to 200".into()))?,
-    };
-    if params
-        .after
-        .as_deref()
-        .is_some_and(|a| a.chars().any(char::is_control))
-    {
-        return Err(ApiError::BadRequest(
-            "after holds a control character".into(),
-        ));
-    }
+    let limit = page_size(params.limit.as_deref(), 50)?;
+    no_control("after", params.after.as_deref())?;
     let mut rows = suppressions::list(&pool, params.after.as_deref(), limit).await?;
     let more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);

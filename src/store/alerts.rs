@@ -1,9 +1,9 @@
 //! The alert outbox: queued in the same transaction as their cause, sent by any process.
-use super::Result;
 use std::time::Duration;
 
 use sqlx::{PgConnection, PgPool};
 
+use super::Result;
 use crate::domain::{AlertKind, DeliveryId};
 
 /// An alert to queue; built by the `alerts` module, the one place alert text is written.

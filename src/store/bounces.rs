@@ -1,8 +1,8 @@
 //! Bounces and complaints: finding the delivery they are about, and recording them.
-use super::Result;
 use sqlx::PgPool;
 
 use super::{
+    Result,
     alerts::{self, NewAlert},
     history,
 };

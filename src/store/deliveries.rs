@@ -1,12 +1,11 @@
 //! Reading deliveries for the status API, and creating the ones no event creates.
-use super::Result;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 
-use super::{DeliveryRow, NOTIFY_CHANNEL, history, install_links};
+use super::{DeliveryRow, NOTIFY_CHANNEL, Result, history, install_links};
 use crate::domain::{DeliveryId, DeliveryKind, DeliveryStatus, SimId, SubscriptionId, UserId};
 
 pub async fn get(pool: &PgPool, id: &DeliveryId) -> Result<Option<DeliveryRow>> {

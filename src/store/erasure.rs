@@ -1,10 +1,10 @@
 //! Erasing personal data: one user's on request, everyone's past the retention period.
 //! Deliveries stay as anonymised records; each batch is its own short transaction.
-use super::Result;
 use std::time::Duration;
 
 use sqlx::PgPool;
 
+use super::Result;
 use crate::domain::UserId;
 
 /// Rows touched per transaction: small enough that no lock is held for long.

@@ -1,9 +1,8 @@
 //! The one writer of events and the deliveries they create: a batch of distinct rows in
 //! one autocommit statement (`record_events.sql`).
-use super::Result;
 use sqlx::PgPool;
 
-use super::NOTIFY_CHANNEL;
+use super::{NOTIFY_CHANNEL, Result};
 use crate::domain::{DeliveryId, DeliveryStatus, SimId, SubscriptionId, UserId};
 
 /// A verified event to record, with the delivery it creates, if any.
@@ -85,7 +84,7 @@ pub async fn record(
     )
     .fetch_all(pool)
     .await?;
-    let mut outcomes: Vec<IngestOutcome> = answers
+    let outcomes: Vec<IngestOutcome> = answers
         .into_iter()
         .map(|a| IngestOutcome {
             kind: match (a.inserted, &a.created, &a.delivery) {
@@ -98,12 +97,22 @@ pub async fn record(
             created: a.created,
         })
         .collect();
-    // A repeat answers with the delivery of the event it repeats.
+    Ok(with_repeats_answered(pool, rows, outcomes).await)
+}
+
+/// A repeat answers with the delivery of the event it repeats. The batch is committed by
+/// now: a failed lookup fails only the repeats (503, and the sender asks again), never
+/// the rows already recorded.
+async fn with_repeats_answered(
+    pool: &PgPool,
+    rows: &[NewEvent],
+    mut outcomes: Vec<IngestOutcome>,
+) -> Vec<Result<IngestOutcome>> {
     let repeats: Vec<usize> = (0..outcomes.len())
         .filter(|&i| outcomes[i].kind == IngestKind::Duplicate)
         .collect();
     if repeats.is_empty() {
-        return Ok(outcomes.into_iter().map(Ok).collect());
+        return outcomes.into_iter().map(Ok).collect();
     }
     let pick = |f: fn(&NewEvent) -> &str| -> Vec<String> {
         repeats.iter().map(|&i| f(&rows[i]).to_owned()).collect()
@@ -118,14 +127,12 @@ pub async fn record(
     )
     .fetch_all(pool)
     .await;
-    // The batch is committed by now: a failed lookup fails only the repeats (503, and
-    // the sender asks again), never the rows already recorded.
     match known {
         Ok(known) => {
             for (&i, delivery) in repeats.iter().zip(known) {
                 outcomes[i].delivery = delivery;
             }
-            Ok(outcomes.into_iter().map(Ok).collect())
+            outcomes.into_iter().map(Ok).collect()
         }
         Err(e) => {
             let e = super::Error::from(e);
@@ -133,7 +140,7 @@ pub async fn record(
             for &i in &repeats {
                 answers[i] = Err(e.clone());
             }
-            Ok(answers)
+            answers
         }
     }
 }

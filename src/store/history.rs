@@ -2,10 +2,9 @@
 //!
 //! Statements that change a delivery's state (record, claim, finish, release) write
 //! their history line in the same statement, so a state never exists without its line.
-use super::Result;
 use sqlx::{PgConnection, PgPool};
 
-use super::HistoryRow;
+use super::{HistoryRow, Result};
 use crate::domain::{DeliveryId, DeliveryStatus};
 
 /// Adds a note to a delivery's history, under the status it has now.

@@ -1,9 +1,9 @@
 //! Install-link rows: only a SHA-256 of each token is stored, never the token.
-use super::Result;
 use std::time::Duration;
 
 use sqlx::{PgConnection, PgPool};
 
+use super::Result;
 use crate::domain::{DeliveryId, SimId};
 
 /// A link that still works: not expired, not revoked.

@@ -1,7 +1,7 @@
 //! When a SIM's eSIM was installed: recorded once, copied onto the SIM's deliveries.
-use super::Result;
 use sqlx::PgPool;
 
+use super::Result;
 use crate::domain::SimId;
 
 /// A first installation just recorded.

@@ -1,6 +1,7 @@
 //! Named locks across every process on the database, for jobs one replica runs at a time.
-use super::Result;
 use sqlx::{Connection, PgConnection, PgPool};
+
+use super::Result;
 
 /// Held while alive: a session advisory lock on a connection of its own, so a process
 /// that dies releases it with its connection.

@@ -1,11 +1,10 @@
 //! The queue's transitions: claim under a lease, renew, finish, release at shutdown.
-use super::Result;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
-use super::{Claimed, alerts::NewAlert};
+use super::{Claimed, Result, alerts::NewAlert};
 use crate::domain::{
     AlertKind, DeliveryId, DeliveryKind, DeliveryStatus, SimId, SubscriptionId, UserId,
 };

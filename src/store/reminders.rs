@@ -1,9 +1,9 @@
 //! Reminders: the SIM's state read under its lock, and the caller's choice written, in one
 //! transaction.
-use super::Result;
 use sqlx::{PgConnection, PgPool};
 
 use super::{
+    Result,
     deliveries::{self, NewDelivery},
     history,
 };

@@ -1,7 +1,7 @@
 //! The queue figures `/metrics` shows, read from the partial indexes (cheap).
-use super::Result;
 use sqlx::PgPool;
 
+use super::Result;
 use crate::domain::DeliveryStatus;
 
 #[derive(Debug, Default)]

@@ -1,8 +1,8 @@
 //! The suppression list: addresses that bounced for good or complained.
-use super::Result;
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
+use super::Result;
 use crate::domain::DeliveryId;
 
 #[derive(Debug, Clone)]
