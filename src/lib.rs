@@ -5,6 +5,7 @@ pub mod cli;
 pub mod config;
 pub mod deliveries;
 pub mod demo;
+pub mod desk;
 pub mod domain;
 pub mod email;
 pub mod gigs;

@@ -127,7 +127,10 @@ impl Application {
                 settings.http.webhook_tolerance,
             ),
             ingestor,
-            tokens: StatusTokens::new(&settings.http.status_api_tokens),
+            tokens: StatusTokens::new(
+                &settings.http.status_api_tokens,
+                &settings.http.status_api_roles,
+            ),
             install: InstallPages::new(services.gigs.clone(), &settings.email)?,
             pool: services.pool.clone(),
             metrics: services.metrics.clone(),

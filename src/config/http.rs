@@ -1,10 +1,10 @@
 //! Settings of the HTTP side: listen address, webhook secrets and triggers, status API.
 use std::time::Duration;
 
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 
 use super::{ConfigError, Env, env::malformed};
-use crate::domain::WebhookSecret;
+use crate::domain::{Role, WebhookSecret};
 
 /// Whichever comes first for a SIM sends its email: on some plans a subscription is
 /// activated only once its eSIM is in use, so `created` must trigger too.
@@ -21,6 +21,8 @@ pub struct HttpSettings {
     pub webhook_tolerance: Duration,
     pub trigger_events: Vec<String>,
     pub status_api_tokens: Vec<SecretString>,
+    /// `STATUS_API_ROLES`: the role of each named token listed; the others are admins.
+    pub status_api_roles: Vec<(String, Role)>,
     /// At most one resend per SIM per this long.
     pub resend_min_interval: Duration,
     /// A request body must arrive within this, or the connection is cut (408).
@@ -45,6 +47,7 @@ impl HttpSettings {
             .into_iter()
             .map(|t| SecretString::from(t.to_owned()))
             .collect();
+        let status_api_roles = roles(env, &status_api_tokens)?;
         let listen_addr = env.get("LISTEN_ADDR").unwrap_or("0.0.0.0:8080");
         check_listen_addr(listen_addr).map_err(|e| malformed("LISTEN_ADDR", e))?;
         // A stalled client costs up to ~0.5 MB until its deadline: this bounds a flood.
@@ -58,6 +61,7 @@ impl HttpSettings {
             webhook_tolerance: Duration::from_secs(env.parsed("WEBHOOK_TOLERANCE_SECS", 300)?),
             trigger_events,
             status_api_tokens,
+            status_api_roles,
             resend_min_interval: Duration::from_secs(
                 env.parsed::<u64>("RESEND_MIN_INTERVAL_SECS", 60)?
                     .min(30 * 86_400),
@@ -84,6 +88,36 @@ impl HttpSettings {
             })
             .collect()
     }
+}
+
+/// `name=role` pairs; each name must be the name of a `STATUS_API_TOKENS` entry.
+fn roles(env: &Env, tokens: &[SecretString]) -> Result<Vec<(String, Role)>, ConfigError> {
+    let Some(list) = env.get("STATUS_API_ROLES") else {
+        return Ok(Vec::new());
+    };
+    let names: Vec<&str> = tokens
+        .iter()
+        .filter_map(|t| t.expose_secret().split_once(':').map(|(n, _)| n))
+        .collect();
+    let mut roles = Vec::new();
+    for entry in list.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+        let (name, role) = entry
+            .split_once('=')
+            .ok_or_else(|| malformed("STATUS_API_ROLES", format!("{entry:?} is not name=role")))?;
+        let role: Role = role
+            .trim()
+            .parse()
+            .map_err(|e| malformed("STATUS_API_ROLES", e))?;
+        let name = name.trim();
+        if !names.contains(&name) {
+            return Err(malformed(
+                "STATUS_API_ROLES",
+                format!("{name:?} is not the name of a STATUS_API_TOKENS entry (name:token)"),
+            ));
+        }
+        roles.push((name.to_owned(), role));
+    }
+    Ok(roles)
 }
 
 /// Gigs event types whose data names a subscription's new SIM.

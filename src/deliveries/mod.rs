@@ -9,5 +9,5 @@ pub mod worker;
 
 pub use attempt::{AttemptError, Resolved};
 pub use decide::{Decision, Outcome};
-pub use resend::{Resend, resend};
+pub use resend::{Resend, ResendBy, resend};
 pub use worker::Worker;

@@ -6,9 +6,10 @@ use sqlx::PgPool;
 
 use super::policy;
 use crate::{
-    domain::DeliveryId,
+    domain::{AuditAction, DeliveryId, Role},
     store::{
         self, DeliveryRow,
+        audit::NewAuditEntry,
         deliveries::{self, ResendWrite},
     },
 };
@@ -22,13 +23,21 @@ pub enum Resend {
     },
 }
 
-/// Queues a resend of `original` by `by` (a token's name, or "an operator"), at most one
-/// per SIM per `min_interval`.
+/// Who asked: how history names them ("support-desk", "an operator (bulk retry)"), and
+/// the audit entry's actor and role when the resend is audited on its own (a bulk retry
+/// is audited once, as a whole).
+#[derive(Debug, Clone)]
+pub struct ResendBy<'a> {
+    pub label: &'a str,
+    pub audited_as: Option<(Option<&'a str>, Role)>,
+}
+
+/// Queues a resend of `original`, at most one per SIM per `min_interval`.
 pub async fn resend(
     pool: &PgPool,
     original: &DeliveryRow,
     min_interval: Duration,
-    by: &str,
+    by: &ResendBy<'_>,
 ) -> store::Result<Resend> {
     let mut wait = None;
     let created = deliveries::resend(pool, original, |since_last| {
@@ -37,10 +46,20 @@ pub async fn resend(
             return None;
         }
         let id = DeliveryId::generate();
+        let label = by.label;
+        let audit = by.audited_as.map(|(actor, role)| NewAuditEntry {
+            actor: actor.map(str::to_owned),
+            role: Some(role),
+            action: AuditAction::Resend,
+            target: Some(original.id.to_string()),
+            sim: original.sim_id.clone(),
+            detail: format!("resent as {id}"),
+        });
         Some(ResendWrite {
-            first_line: format!("resend of {} by {by}", original.id),
-            note: format!("resent as {id} by {by}; earlier install links revoked"),
+            first_line: format!("resend of {} by {label}", original.id),
+            note: format!("resent as {id} by {label}; earlier install links revoked"),
             id,
+            audit,
         })
     })
     .await?;

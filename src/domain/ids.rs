@@ -99,6 +99,17 @@ impl DeliveryId {
     }
 }
 
+text_id!(
+    /// An audit log entry: `aud_` and random base62.
+    AuditId, "audit entry", "aud_"
+);
+
+impl AuditId {
+    pub fn generate() -> Self {
+        Self(format!("aud_{}", random_base62(24)))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,6 +9,8 @@ pub enum DeliveryKind {
     Activation,
     Resend,
     Reminder,
+    /// A short notice to a SIM's previous address that its eSIM went to a new one.
+    Notice,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -16,13 +18,15 @@ pub enum DeliveryKind {
 pub struct UnknownKind(pub String);
 
 impl DeliveryKind {
-    pub const ALL: [DeliveryKind; 3] = [Self::Activation, Self::Resend, Self::Reminder];
+    pub const ALL: [DeliveryKind; 4] =
+        [Self::Activation, Self::Resend, Self::Reminder, Self::Notice];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Activation => "activation",
             Self::Resend => "resend",
             Self::Reminder => "reminder",
+            Self::Notice => "notice",
         }
     }
 }

@@ -8,32 +8,51 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use super::ApiError;
+use crate::domain::{Permission, Role, mask_addresses, mask_email};
 
 /// Digests of `STATUS_API_TOKENS`: comparing fixed-length digests hides token lengths too.
 #[derive(Clone)]
-pub struct StatusTokens(Vec<([u8; 32], Option<String>)>);
+pub struct StatusTokens(Vec<Known>);
+
+#[derive(Clone)]
+struct Known {
+    digest: [u8; 32],
+    name: Option<String>,
+    role: Role,
+}
 
 impl StatusTokens {
-    pub fn new(tokens: &[SecretString]) -> Self {
+    /// Each token with its role from `roles` (by name); tokens not listed are admins.
+    pub fn new(tokens: &[SecretString], roles: &[(String, Role)]) -> Self {
         Self(
             tokens
                 .iter()
                 .map(|t| {
                     let (name, token) = split_name(t.expose_secret());
-                    (digest(token), name.map(str::to_owned))
+                    let role = name
+                        .and_then(|n| roles.iter().find(|(r, _)| r == n))
+                        .map_or(Role::Admin, |(_, role)| *role);
+                    Known {
+                        digest: digest(token),
+                        name: name.map(str::to_owned),
+                        role,
+                    }
                 })
                 .collect(),
         )
     }
 
-    /// `Some(name)` (None for an unnamed token) when the token is one of ours. Every
-    /// token is compared, so timing does not tell which one matched.
-    pub fn accepts(&self, presented: &str) -> Option<Option<String>> {
+    /// Who the token is, when it is one of ours. Every token is compared, so timing does
+    /// not tell which one matched.
+    pub fn accepts(&self, presented: &str) -> Option<StatusAuth> {
         let presented = digest(presented);
         let mut found = None;
-        for (token, name) in &self.0 {
-            if bool::from(token.ct_eq(&presented)) {
-                found = Some(name.clone());
+        for known in &self.0 {
+            if bool::from(known.digest.ct_eq(&presented)) {
+                found = Some(StatusAuth {
+                    name: known.name.clone(),
+                    role: known.role,
+                });
             }
         }
         found
@@ -60,15 +79,49 @@ fn digest(token: &str) -> [u8; 32] {
     Sha256::digest(token.as_bytes()).into()
 }
 
-/// Proof that the request carried one of the status API tokens, and its name.
+/// Proof that the request carried one of the status API tokens: its name and role.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StatusAuth {
     pub name: Option<String>,
+    pub role: Role,
 }
 
 impl StatusAuth {
     /// How history names whoever acted: the token's name, or `an operator`.
     pub fn actor(&self) -> &str {
         self.name.as_deref().unwrap_or("an operator")
+    }
+
+    /// `403 forbidden` unless the role allows it.
+    pub fn require(&self, permission: Permission) -> Result<(), ApiError> {
+        if self.role.allows(permission) {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden(self.role))
+        }
+    }
+
+    /// Whether addresses are shown whole (support, admin) or masked (viewer).
+    pub fn sees_addresses(&self) -> bool {
+        self.role.sees_addresses()
+    }
+
+    /// An address as this caller may see it.
+    pub fn show(&self, address: &str) -> String {
+        if self.sees_addresses() {
+            address.to_owned()
+        } else {
+            mask_email(address)
+        }
+    }
+
+    /// Free text (a reason, a history line) as this caller may see it.
+    pub fn show_text(&self, text: &str) -> String {
+        if self.sees_addresses() {
+            text.to_owned()
+        } else {
+            mask_addresses(text)
+        }
     }
 }
 
@@ -87,11 +140,8 @@ impl FromRequest for StatusAuth {
                     .or_else(|| v.strip_prefix("bearer "))
             })
             .map(str::trim);
-        let name = tokens.zip(presented).and_then(|(t, p)| t.accepts(p));
-        ready(match name {
-            Some(name) => Ok(StatusAuth { name }),
-            None => Err(ApiError::Unauthorized),
-        })
+        let auth = tokens.zip(presented).and_then(|(t, p)| t.accepts(p));
+        ready(auth.ok_or(ApiError::Unauthorized))
     }
 }
 
@@ -101,9 +151,17 @@ mod tests {
 
     #[test]
     fn accepts_each_configured_token_and_nothing_else() {
-        let tokens = StatusTokens::new(&["alpha".into(), "support-desk:beta".into()]);
-        assert_eq!(tokens.accepts("alpha"), Some(None));
-        assert_eq!(tokens.accepts("beta"), Some(Some("support-desk".into())));
+        let roles = [("support-desk".to_owned(), Role::Support)];
+        let tokens = StatusTokens::new(&["alpha".into(), "support-desk:beta".into()], &roles);
+        let alpha = tokens.accepts("alpha").unwrap();
+        assert_eq!(
+            (alpha.name, alpha.role),
+            (None, Role::Admin),
+            "unlisted: admin"
+        );
+        let beta = tokens.accepts("beta").unwrap();
+        assert_eq!(beta.name.as_deref(), Some("support-desk"));
+        assert_eq!(beta.role, Role::Support);
         for bad in [
             "",
             "alph",
@@ -114,9 +172,9 @@ mod tests {
         ] {
             assert!(tokens.accepts(bad).is_none(), "{bad}");
         }
-        let odd = StatusTokens::new(&["a b:c".into()]);
+        let odd = StatusTokens::new(&["a b:c".into()], &[]);
         assert_eq!(
-            odd.accepts("a b:c"),
+            odd.accepts("a b:c").map(|a| a.name),
             Some(None),
             "not a name: the whole is the token"
         );

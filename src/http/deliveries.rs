@@ -14,12 +14,11 @@ use super::{
     views::{DeliveryList, DeliveryView},
 };
 use crate::{
-    deliveries::{self, Resend},
+    deliveries::{self, Resend, ResendBy},
+    domain::{AuditAction, DeliveryKind, Permission},
     domain::{DeliveryId, DeliveryStatus},
-    store::{
-        deliveries::{self as store, ListFilter},
-        history,
-    },
+    store::deliveries::{self as store, ListFilter},
+    telemetry::Metrics,
 };
 
 pub(super) fn routes(cfg: &mut web::ServiceConfig) {
@@ -49,26 +48,24 @@ fn parse_id(raw: &str) -> Result<DeliveryId, ApiError> {
     security(("bearer" = []))
 )]
 pub async fn get_delivery(
-    _auth: StatusAuth,
+    auth: StatusAuth,
     pool: web::Data<PgPool>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
+    auth.require(Permission::Read)?;
     let id = parse_id(&path)?;
     let view = with_history(&pool, &id)
         .await?
         .ok_or(ApiError::NotFound("no such delivery"))?;
-    Ok(HttpResponse::Ok().json(view))
+    Ok(HttpResponse::Ok().json(view.for_caller(&auth)))
 }
 
 async fn with_history(
     pool: &PgPool,
     id: &DeliveryId,
 ) -> crate::store::Result<Option<DeliveryView>> {
-    let Some(row) = store::get(pool, id).await? else {
-        return Ok(None);
-    };
-    let history = history::of(pool, id).await?;
-    Ok(Some(DeliveryView::new(row, Some(history))))
+    let found = store::get_with_history(pool, id).await?;
+    Ok(found.map(|(row, history)| DeliveryView::new(row, Some(history))))
 }
 
 /// Filters combine with AND; text is parsed here so a bad value gets a clear 400.
@@ -174,10 +171,11 @@ async fn cursor(pool: &PgPool, after: &str) -> Result<i64, ApiError> {
     security(("bearer" = []))
 )]
 pub async fn list_deliveries(
-    _auth: StatusAuth,
+    auth: StatusAuth,
     pool: web::Data<PgPool>,
     params: web::Query<ListParams>,
 ) -> Result<HttpResponse, ApiError> {
+    auth.require(Permission::Read)?;
     let (filter, limit) = params.into_inner().filter(&pool).await?;
     let mut rows = store::list(&pool, &filter, limit).await?;
     let more = rows.len() as i64 > limit;
@@ -185,7 +183,7 @@ pub async fn list_deliveries(
     let more_items_after = more.then(|| rows.last().map(|r| r.id.clone())).flatten();
     let items: Vec<DeliveryView> = rows
         .into_iter()
-        .map(|r| DeliveryView::new(r, None))
+        .map(|r| DeliveryView::new(r, None).for_caller(&auth))
         .collect();
     Ok(HttpResponse::Ok().json(DeliveryList {
         object: "list",
@@ -205,6 +203,7 @@ pub struct ResendLimit(pub std::time::Duration);
     responses(
         (status = 202, description = "The new delivery", body = DeliveryView),
         (status = 401, description = "No valid bearer token", body = ErrorBody),
+        (status = 403, description = "The token's role may not resend (viewer)", body = ErrorBody),
         (status = 404, description = "No such delivery", body = ErrorBody),
         (status = 409, description = "The delivery names no SIM, or the SIM is not an eSIM", body = ErrorBody),
         (status = 429, description = "The SIM was resent less than RESEND_MIN_INTERVAL_SECS ago; see Retry-After", body = ErrorBody),
@@ -215,8 +214,10 @@ pub async fn resend_delivery(
     auth: StatusAuth,
     pool: web::Data<PgPool>,
     limit: web::Data<ResendLimit>,
+    metrics: web::Data<Metrics>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
+    auth.require(Permission::Resend)?;
     let original = parse_id(&path)?;
     let row = store::get(&pool, &original)
         .await?
@@ -224,13 +225,22 @@ pub async fn resend_delivery(
     if row.sim_id.is_none() {
         return Err(ApiError::Conflict("this delivery names no SIM to resend"));
     }
+    if row.kind == DeliveryKind::Notice {
+        return Err(ApiError::Conflict(
+            "a notice carries no credentials: resend the email it tells about",
+        ));
+    }
     let sim_type = store::sim_type(&pool, &row.event_id).await?;
     if sim_type.as_deref().is_some_and(|t| t != "eSIM") {
         return Err(ApiError::Conflict(
             "the SIM is not an eSIM: there are no credentials to email",
         ));
     }
-    let new_id = match deliveries::resend(&pool, &row, limit.0, auth.actor()).await? {
+    let by = ResendBy {
+        label: auth.actor(),
+        audited_as: Some((auth.name.as_deref(), auth.role)),
+    };
+    let new_id = match deliveries::resend(&pool, &row, limit.0, &by).await? {
         Resend::Created(id) => id,
         Resend::TooSoon { retry_after_secs } => {
             return Err(ApiError::TooManyRequests {
@@ -245,5 +255,6 @@ pub async fn resend_delivery(
     let view = with_history(&pool, &new_id)
         .await?
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("resent delivery vanished")))?;
-    Ok(HttpResponse::Accepted().json(view))
+    metrics.desk.audited(AuditAction::Resend);
+    Ok(HttpResponse::Accepted().json(view.for_caller(&auth)))
 }

@@ -8,7 +8,10 @@ use actix_web::{
 };
 use serde::Serialize;
 
-use crate::store::{self, Fault};
+use crate::{
+    domain::Role,
+    store::{self, Fault},
+};
 
 /// Every error answer. The cause stays in the logs.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -33,6 +36,8 @@ pub fn error_response(status: StatusCode, kind: &str, message: &str) -> HttpResp
 pub enum ApiError {
     #[error("a valid bearer token is required")]
     Unauthorized,
+    #[error("the {0} role may not do this")]
+    Forbidden(Role),
     #[error("{0}")]
     NotFound(&'static str),
     #[error("{0}")]
@@ -69,6 +74,7 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Conflict(_) => StatusCode::CONFLICT,
@@ -82,6 +88,7 @@ impl ResponseError for ApiError {
     fn error_response(&self) -> HttpResponse {
         let kind = match self {
             Self::Unauthorized => "unauthorized",
+            Self::Forbidden(_) => "forbidden",
             Self::NotFound(_) => "notFound",
             Self::BadRequest(_) => "invalidRequest",
             Self::Conflict(_) => "conflict",

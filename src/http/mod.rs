@@ -1,8 +1,10 @@
 //! The HTTP wing: every route, bearer auth, error mapping, OpenAPI and the JSON views.
+mod audit;
 mod auth;
 mod bounces;
 mod deadline;
 mod deliveries;
+mod desk;
 pub mod error;
 mod headers;
 mod health;
@@ -70,6 +72,8 @@ pub fn server(state: State, listener: TcpListener) -> anyhow::Result<Server> {
             .configure(deliveries::routes)
             .configure(install::routes)
             .configure(operations::routes)
+            .configure(desk::routes)
+            .configure(audit::routes)
             .configure(health::routes)
             .configure(openapi::routes)
             .default_service(web::to(routing::not_found))

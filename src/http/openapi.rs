@@ -8,7 +8,7 @@ use utoipa::{
     openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
 };
 
-use super::{bounces, deliveries, health, install, operations, webhooks};
+use super::{audit, bounces, deliveries, desk, health, install, operations, webhooks};
 
 pub(super) fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(readable("/openapi.json", openapi_json));
@@ -30,6 +30,9 @@ pub(super) fn routes(cfg: &mut web::ServiceConfig) {
         operations::list_suppressions,
         operations::delete_suppression,
         operations::erase_user,
+        desk::search,
+        desk::sim_timeline,
+        audit::list_audit,
         install::open_install_link,
         health::healthz,
         health::readyz,
@@ -41,6 +44,7 @@ pub(super) fn routes(cfg: &mut web::ServiceConfig) {
         (name = "webhooks", description = "Events from Gigs, bounces from mail providers"),
         (name = "deliveries", description = "Delivery status, for operators"),
         (name = "install", description = "The device-aware link in emails"),
+        (name = "desk", description = "The support desk: search, one SIM's timeline, the audit log"),
         (name = "operations", description = "Suppressions, erasure, probes, metrics, this description"),
     )
 )]

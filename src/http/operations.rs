@@ -10,9 +10,14 @@ use sqlx::PgPool;
 
 use super::{ApiError, StatusAuth, deliveries::ResendLimit, error::ErrorBody};
 use crate::{
-    deliveries::{self, Resend},
-    domain::{DeliveryId, DeliveryStatus, UserId},
-    store::{self as db, erasure, suppressions},
+    deliveries::{self, Resend, ResendBy},
+    domain::{AuditAction, DeliveryId, DeliveryStatus, Permission, UserId, mask_email},
+    store::{
+        self as db,
+        audit::{self, NewAuditEntry},
+        erasure,
+        suppressions::{self, After},
+    },
     telemetry::Metrics,
 };
 
@@ -44,6 +49,8 @@ pub struct SuppressionView {
 pub struct SuppressionList {
     pub object: &'static str,
     pub items: Vec<SuppressionView>,
+    /// Pass as `after` for the next page: the last address, or for a viewer (who sees
+    /// addresses masked) an opaque `sup_…` position.
     pub more_items_after: Option<String>,
 }
 
@@ -62,29 +69,42 @@ pub struct SuppressionParams {
 #[utoipa::path(
     get, path = "/suppressions", tag = "operations", params(SuppressionParams),
     responses(
-        (status = 200, description = "A page of suppressed addresses", body = SuppressionList),
+        (status = 200, description = "A page of suppressed addresses (masked for viewers)", body = SuppressionList),
         (status = 400, description = "A parameter is invalid", body = ErrorBody),
         (status = 401, description = "No valid bearer token", body = ErrorBody),
     ),
     security(("bearer" = []))
 )]
 pub async fn list_suppressions(
-    _auth: StatusAuth,
+    auth: StatusAuth,
     pool: web::Data<PgPool>,
     params: web::Query<SuppressionParams>,
 ) -> Result<HttpResponse, ApiError> {
+    auth.require(Permission::Read)?;
     let limit = page_size(params.limit.as_deref(), 50)?;
     no_control("after", params.after.as_deref())?;
-    let mut rows = suppressions::list(&pool, params.after.as_deref(), limit).await?;
+    let after = params.after.as_deref().map(|a| {
+        match a.strip_prefix("sup_").and_then(|n| n.parse().ok()) {
+            Some(seq) => After::Seq(seq),
+            None => After::Email(a.to_owned()),
+        }
+    });
+    let mut rows = suppressions::list(&pool, after.as_ref(), limit).await?;
     let more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
-    let more_items_after = more.then(|| rows.last().map(|r| r.email.clone())).flatten();
+    let more_items_after =
+        more.then(|| rows.last())
+            .flatten()
+            .map(|r| match auth.sees_addresses() {
+                true => r.email.clone(),
+                false => format!("sup_{}", r.seq),
+            });
     let items = rows
         .into_iter()
         .map(|r| SuppressionView {
             object: "suppression",
-            email: r.email,
-            reason: r.reason,
+            email: auth.show(&r.email),
+            reason: auth.show_text(&r.reason),
             provider: r.provider,
             delivery: r.delivery_id,
             created_at: r.created_at,
@@ -104,6 +124,7 @@ pub async fn list_suppressions(
     responses(
         (status = 204, description = "Removed"),
         (status = 401, description = "No valid bearer token", body = ErrorBody),
+        (status = 403, description = "The token's role may not lift suppressions (viewer)", body = ErrorBody),
         (status = 404, description = "The address is not suppressed", body = ErrorBody),
     ),
     security(("bearer" = []))
@@ -111,21 +132,47 @@ pub async fn list_suppressions(
 pub async fn delete_suppression(
     auth: StatusAuth,
     pool: web::Data<PgPool>,
+    metrics: web::Data<Metrics>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
+    auth.require(Permission::Unsuppress)?;
     let email = path.into_inner();
     if email.chars().any(char::is_control) {
         return Err(ApiError::NotFound("this address is not suppressed"));
     }
-    if !suppressions::remove(&pool, &email).await? {
+    let entry = audit_entry(
+        &auth,
+        AuditAction::Unsuppress,
+        Some(mask_email(&email.to_lowercase())),
+        "suppression lifted".into(),
+    );
+    if !suppressions::remove(&pool, &email, &entry).await? {
         return Err(ApiError::NotFound("this address is not suppressed"));
     }
+    metrics.desk.audited(AuditAction::Unsuppress);
     tracing::info!(by = auth.actor(), "suppression removed");
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// An audit entry for what this caller did; addresses in `target` are masked already.
+pub(super) fn audit_entry(
+    auth: &StatusAuth,
+    action: AuditAction,
+    target: Option<String>,
+    detail: String,
+) -> NewAuditEntry {
+    NewAuditEntry {
+        actor: auth.name.clone(),
+        role: Some(auth.role),
+        action,
+        target,
+        sim: None,
+        detail,
+    }
+}
+
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct RetryRequest {
     /// `failed` or `bounced`.
     pub status: String,
@@ -133,14 +180,25 @@ pub struct RetryRequest {
     pub since: Option<DateTime<Utc>>,
     /// …and before this time; default now.
     pub until: Option<DateTime<Utc>>,
+    /// Only count what would be resent; change nothing (`200`).
+    pub dry_run: Option<bool>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct RetryStarted {
     /// Always `retry`.
     pub object: &'static str,
-    /// Resends queued.
+    /// Resends queued (or, in a dry run, that would be).
     pub count: u64,
+    /// Matching deliveries passed over: their SIM was resent within
+    /// `RESEND_MIN_INTERVAL_SECS`.
+    pub skipped: u64,
+    /// Why they were passed over; null when none was.
+    pub skipped_reason: Option<String>,
+    /// Present and true in a dry run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
 }
 
 /// Resends every failed (or bounced) delivery of a time window that has no resend yet, at
@@ -148,10 +206,12 @@ pub struct RetryStarted {
 #[utoipa::path(
     post, path = "/deliveries/retry", tag = "deliveries", request_body = RetryRequest,
     responses(
+        (status = 200, description = "Dry run: what would be resent; nothing changed", body = RetryStarted),
         (status = 202, description = "Resends queued", body = RetryStarted),
         (status = 400, description = "The body is invalid", body = ErrorBody),
-        (status = 408, description = "The body did not arrive within REQUEST_BODY_TIMEOUT_SECS", body = ErrorBody),
         (status = 401, description = "No valid bearer token", body = ErrorBody),
+        (status = 403, description = "Only admins may retry in bulk", body = ErrorBody),
+        (status = 408, description = "The body did not arrive within REQUEST_BODY_TIMEOUT_SECS", body = ErrorBody),
     ),
     security(("bearer" = []))
 )]
@@ -159,46 +219,104 @@ pub async fn retry_deliveries(
     auth: StatusAuth,
     pool: web::Data<PgPool>,
     limit: web::Data<ResendLimit>,
+    metrics: web::Data<Metrics>,
     body: web::Json<RetryRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let status = match body.status.as_str() {
-        "failed" => DeliveryStatus::Failed,
-        "bounced" => DeliveryStatus::Bounced,
-        _ => {
-            return Err(ApiError::BadRequest(
-                "status must be failed or bounced".into(),
-            ));
-        }
-    };
-    let until = body.until.unwrap_or_else(Utc::now);
-    let since = match body.since {
-        Some(since) => since,
-        None => until
-            .checked_sub_signed(chrono::Duration::days(1))
-            .ok_or_else(|| ApiError::BadRequest("until is out of range".into()))?,
-    };
-    if since >= until {
-        return Err(ApiError::BadRequest("since must be before until".into()));
-    }
+    auth.require(Permission::BulkRetry)?;
+    let window = RetryWindow::of(&body)?;
+    let (status, since, until) = (window.status, window.since, window.until);
     let candidates =
         db::deliveries::retry_candidates(&pool, status, since, until, RETRY_CAP, limit.0).await?;
-    let by = format!("{} (bulk retry)", auth.actor());
+    let passed_over =
+        db::deliveries::retry_passed_over(&pool, status, since, until, limit.0).await?;
+    let mut skipped = passed_over as u64;
+    if body.dry_run == Some(true) {
+        return Ok(HttpResponse::Ok().json(retried(
+            candidates.len() as u64,
+            skipped,
+            limit.0,
+            true,
+        )));
+    }
+    let label = format!("{} (bulk retry)", auth.actor());
+    let by = ResendBy {
+        label: &label,
+        audited_as: None,
+    };
     let mut count = 0;
     for row in &candidates {
-        if let Resend::Created(_) = deliveries::resend(&pool, row, limit.0, &by).await? {
-            count += 1;
+        match deliveries::resend(&pool, row, limit.0, &by).await? {
+            Resend::Created(_) => count += 1,
+            Resend::TooSoon { .. } => skipped += 1,
         }
     }
+    let detail = format!(
+        "status {} from {} to {}: {count} resent, {skipped} passed over",
+        status.as_str(),
+        since.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        until.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+    );
+    audit::write(&pool, &audit_entry(&auth, AuditAction::Retry, None, detail)).await?;
+    metrics.desk.audited(AuditAction::Retry);
     tracing::info!(
         by = auth.actor(),
         count,
+        skipped,
         status = status.as_str(),
         "bulk retry"
     );
-    Ok(HttpResponse::Accepted().json(RetryStarted {
+    Ok(HttpResponse::Accepted().json(retried(count, skipped, limit.0, false)))
+}
+
+fn retried(count: u64, skipped: u64, interval: std::time::Duration, dry_run: bool) -> RetryStarted {
+    RetryStarted {
         object: "retry",
         count,
-    }))
+        skipped,
+        skipped_reason: (skipped > 0).then(|| {
+            format!(
+                "the SIM was resent less than RESEND_MIN_INTERVAL_SECS ({} s) ago",
+                interval.as_secs()
+            )
+        }),
+        dry_run: dry_run.then_some(true),
+    }
+}
+
+/// The deliveries a bulk retry is about, checked.
+struct RetryWindow {
+    status: DeliveryStatus,
+    since: DateTime<Utc>,
+    until: DateTime<Utc>,
+}
+
+impl RetryWindow {
+    fn of(body: &RetryRequest) -> Result<Self, ApiError> {
+        let status = match body.status.as_str() {
+            "failed" => DeliveryStatus::Failed,
+            "bounced" => DeliveryStatus::Bounced,
+            _ => {
+                return Err(ApiError::BadRequest(
+                    "status must be failed or bounced".into(),
+                ));
+            }
+        };
+        let until = body.until.unwrap_or_else(Utc::now);
+        let since = match body.since {
+            Some(since) => since,
+            None => until
+                .checked_sub_signed(chrono::Duration::days(1))
+                .ok_or_else(|| ApiError::BadRequest("until is out of range".into()))?,
+        };
+        if since >= until {
+            return Err(ApiError::BadRequest("since must be before until".into()));
+        }
+        Ok(Self {
+            status,
+            since,
+            until,
+        })
+    }
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -213,22 +331,28 @@ pub struct ErasureDone {
     /// Always `erasure`.
     pub object: &'static str,
     pub user: String,
-    /// Deliveries anonymised (kept, without recipient or addresses).
+    /// Deliveries anonymised now (kept, without recipient or addresses).
     pub deliveries: u64,
-    /// Stored event payloads erased.
+    /// Stored event payloads erased now.
     pub events: u64,
     /// Suppressed addresses removed.
     pub suppressions: u64,
+    /// Deliveries still queued, ended (`skipped`) so that nothing is sent to the user.
+    pub cancelled: u64,
 }
+
+/// Why an erased user's open deliveries end: said in their history and reason.
+const CANCELLED_BY_ERASURE: &str = "cancelled: the user's personal data was erased";
 
 /// Erases a user's personal data; their deliveries stay as anonymised records.
 #[utoipa::path(
     post, path = "/erasures", tag = "operations", request_body = ErasureRequest,
     responses(
-        (status = 200, description = "Erased; counts", body = ErasureDone),
-        (status = 400, description = "The body is invalid", body = ErrorBody),
-        (status = 408, description = "The body did not arrive within REQUEST_BODY_TIMEOUT_SECS", body = ErrorBody),
+        (status = 200, description = "Erased; counts of what changed", body = ErasureDone),
+        (status = 400, description = "The body is invalid, or the user is not a `usr_` id", body = ErrorBody),
         (status = 401, description = "No valid bearer token", body = ErrorBody),
+        (status = 403, description = "Only admins may erase", body = ErrorBody),
+        (status = 408, description = "The body did not arrive within REQUEST_BODY_TIMEOUT_SECS", body = ErrorBody),
     ),
     security(("bearer" = []))
 )]
@@ -238,10 +362,20 @@ pub async fn erase_user(
     metrics: web::Data<Metrics>,
     body: web::Json<ErasureRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let user = UserId::parse(body.user.as_str())
-        .map_err(|_| ApiError::BadRequest("user must be a Gigs user id".into()))?;
-    let erased = erasure::user(&pool, &user).await?;
+    auth.require(Permission::Erase)?;
+    let user = Some(body.user.as_str())
+        .filter(|u| u.starts_with("usr_"))
+        .and_then(|u| UserId::parse(u).ok())
+        .ok_or_else(|| ApiError::BadRequest("user must be a Gigs user id (usr_…)".into()))?;
+    let erased = erasure::user(&pool, &user, CANCELLED_BY_ERASURE).await?;
     metrics.operations.erased(erased.deliveries);
+    let detail = format!(
+        "{} deliveries anonymised, {} events erased, {} suppressions removed, {} queued cancelled",
+        erased.deliveries, erased.events, erased.suppressions, erased.cancelled
+    );
+    let entry = audit_entry(&auth, AuditAction::Erasure, Some(user.to_string()), detail);
+    audit::write(&pool, &entry).await?;
+    metrics.desk.audited(AuditAction::Erasure);
     tracing::info!(
         by = auth.actor(),
         deliveries = erased.deliveries,
@@ -253,5 +387,6 @@ pub async fn erase_user(
         deliveries: erased.deliveries,
         events: erased.events,
         suppressions: erased.suppressions,
+        cancelled: erased.cancelled,
     }))
 }

@@ -2,6 +2,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use super::StatusAuth;
 use crate::{
     domain::{DeliveryId, DeliveryKind, DeliveryStatus, SimId, SubscriptionId, UserId},
     store::{DeliveryRow, HistoryRow},
@@ -66,6 +67,9 @@ pub struct DeliveryView {
     pub reminder_of: Option<DeliveryId>,
     /// When the SIM's eSIM was installed, as Gigs reported it; null until then.
     pub installed_at: Option<DateTime<Utc>>,
+    /// For a notice to a SIM's previous address: the credentials email it tells about.
+    #[schema(value_type = Option<String>)]
+    pub notice_of: Option<DeliveryId>,
     /// Every step, oldest first; only on `GET /deliveries/{id}` and resend answers.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub history: Option<Vec<HistoryEntry>>,
@@ -84,6 +88,21 @@ pub struct DeliveryList {
 }
 
 impl DeliveryView {
+    /// As this caller may see it: a viewer gets every address masked.
+    pub fn for_caller(mut self, auth: &StatusAuth) -> Self {
+        if auth.sees_addresses() {
+            return self;
+        }
+        self.recipient = self.recipient.map(|r| auth.show(&r));
+        self.reason = self.reason.map(|r| auth.show_text(&r));
+        if let Some(history) = &mut self.history {
+            for h in history {
+                h.detail = auth.show_text(&h.detail);
+            }
+        }
+        self
+    }
+
     pub fn new(row: DeliveryRow, history: Option<Vec<HistoryRow>>) -> Self {
         let status = row.status;
         let waiting = matches!(status, DeliveryStatus::Pending | DeliveryStatus::Retrying);
@@ -111,6 +130,7 @@ impl DeliveryView {
             kind: row.kind,
             reminder_of: row.reminder_of,
             installed_at: row.installed_at,
+            notice_of: row.notice_of,
             history: history.map(|h| h.into_iter().map(HistoryEntry::from).collect()),
         }
     }

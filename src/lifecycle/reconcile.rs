@@ -169,6 +169,10 @@ impl Reconciler {
                 resend_of: None,
                 reminder_of: None,
                 first_line: &first_line,
+                iccid: target.iccid.as_deref(),
+                phone_number: target.phone_number.as_deref(),
+                notice_of: None,
+                locale: None,
             },
         )
         .await?;

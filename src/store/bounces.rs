@@ -78,8 +78,9 @@ pub struct HardBounce<'a> {
 pub async fn record_hard(pool: &PgPool, b: &HardBounce<'_>) -> Result<bool> {
     let mut tx = pool.begin().await?;
     let suppressed = sqlx::query!(
-        "INSERT INTO suppressions (email, reason, provider, delivery_id)
-         VALUES (lower($1), $2, $3, $4) ON CONFLICT (email) DO NOTHING",
+        "INSERT INTO suppressions (email, reason, provider, delivery_id, user_id)
+         VALUES (lower($1), $2, $3, $4, (SELECT user_id FROM deliveries WHERE id = $4))
+         ON CONFLICT (email) DO NOTHING",
         b.email,
         b.reason,
         b.provider,

@@ -5,7 +5,11 @@ use chrono::{DateTime, Utc};
 
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 
-use super::{DeliveryRow, NOTIFY_CHANNEL, Result, history, install_links};
+use super::{
+    DeliveryRow, HistoryRow, NOTIFY_CHANNEL, Result,
+    audit::{self, NewAuditEntry},
+    history, install_links,
+};
 use crate::domain::{DeliveryId, DeliveryKind, DeliveryStatus, SimId, SubscriptionId, UserId};
 
 pub async fn get(pool: &PgPool, id: &DeliveryId) -> Result<Option<DeliveryRow>> {
@@ -13,6 +17,27 @@ pub async fn get(pool: &PgPool, id: &DeliveryId) -> Result<Option<DeliveryRow>> 
         .fetch_optional(pool)
         .await
         .map_err(Into::into)
+}
+
+/// A delivery and its history as of one moment: a worker claiming it meanwhile cannot
+/// make the two disagree (a `pending` status above a `processing` line).
+pub async fn get_with_history(
+    pool: &PgPool,
+    id: &DeliveryId,
+) -> Result<Option<(DeliveryRow, Vec<HistoryRow>)>> {
+    let mut tx = pool.begin().await?;
+    sqlx::query!("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        .execute(&mut *tx)
+        .await?;
+    let row = sqlx::query_file_as!(DeliveryRow, "src/store/delivery_by_id.sql", id as _)
+        .fetch_optional(&mut *tx)
+        .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let history = history::lines(&mut tx, id).await?;
+    tx.commit().await?;
+    Ok(Some((row, history)))
 }
 
 pub async fn seq_of(pool: &PgPool, id: &DeliveryId) -> Result<Option<i64>> {
@@ -45,7 +70,7 @@ pub async fn list(pool: &PgPool, f: &ListFilter, limit: i64) -> Result<Vec<Deliv
         "SELECT seq, id, status, reason, event_id, event_type, project, sim_id,
             subscription_id, user_id, recipient, automatic, resend_of, attempts,
             next_attempt_at, message_id, created_at, updated_at, delivered_at, kind,
-            reminder_of, installed_at
+            reminder_of, installed_at, iccid, phone_number, notice_of, locale
          FROM deliveries WHERE true",
     );
     let equals = [
@@ -100,9 +125,11 @@ pub async fn retry_candidates(
             subscription_id AS "subscription_id: SubscriptionId", user_id AS "user_id: UserId",
             recipient, automatic, resend_of AS "resend_of: DeliveryId", attempts,
             next_attempt_at, message_id, created_at, updated_at, delivered_at,
-            kind AS "kind: DeliveryKind", reminder_of AS "reminder_of: DeliveryId", installed_at
+            kind AS "kind: DeliveryKind", reminder_of AS "reminder_of: DeliveryId", installed_at,
+            iccid, phone_number, notice_of AS "notice_of: DeliveryId", locale
            FROM deliveries d
            WHERE status = $1 AND updated_at >= $2 AND updated_at < $3 AND sim_id IS NOT NULL
+             AND kind <> 'notice'
              AND NOT EXISTS (SELECT 1 FROM deliveries r WHERE r.resend_of = d.id)
              -- A SIM resent within the interval would only be refused: leave its slot.
              AND NOT EXISTS (SELECT 1 FROM deliveries r
@@ -119,6 +146,34 @@ pub async fn retry_candidates(
     .fetch_all(pool)
     .await
     .map_err(Into::into)
+}
+
+/// How many deliveries of the window a bulk retry passes over: their SIM was resent less
+/// than `min_interval` ago.
+pub async fn retry_passed_over(
+    pool: &PgPool,
+    status: DeliveryStatus,
+    since: DateTime<Utc>,
+    until: DateTime<Utc>,
+    min_interval: Duration,
+) -> Result<i64> {
+    let n = sqlx::query_scalar!(
+        r#"SELECT count(*) AS "n!" FROM deliveries d
+           WHERE status = $1 AND updated_at >= $2 AND updated_at < $3 AND sim_id IS NOT NULL
+             AND kind <> 'notice'
+             AND NOT EXISTS (SELECT 1 FROM deliveries r WHERE r.resend_of = d.id)
+             AND EXISTS (SELECT 1 FROM deliveries r
+                         WHERE r.project = d.project AND r.sim_id = d.sim_id
+                           AND r.resend_of IS NOT NULL
+                           AND r.created_at > now() - make_interval(secs => $4))"#,
+        status as _,
+        since,
+        until,
+        min_interval.as_secs_f64(),
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok(n)
 }
 
 /// A delivery no webhook's batch creates: a resend, a reminder, a reconciled SIM.
@@ -138,6 +193,12 @@ pub struct NewDelivery<'a> {
     pub resend_of: Option<&'a DeliveryId>,
     pub reminder_of: Option<&'a DeliveryId>,
     pub first_line: &'a str,
+    /// Copied from the SIM's earlier deliveries, for search.
+    pub iccid: Option<&'a str>,
+    pub phone_number: Option<&'a str>,
+    /// For a notice: the credentials email it warns about, and the language to use.
+    pub notice_of: Option<&'a DeliveryId>,
+    pub locale: Option<&'a str>,
 }
 
 /// Inserts a pending delivery and announces it; `None` when a unique index refused it
@@ -159,6 +220,10 @@ pub async fn insert(conn: &mut PgConnection, d: &NewDelivery<'_>) -> Result<Opti
         d.reminder_of as Option<&DeliveryId>,
         d.first_line,
         NOTIFY_CHANNEL,
+        d.iccid,
+        d.phone_number,
+        d.notice_of as Option<&DeliveryId>,
+        d.locale,
     )
     .fetch_optional(&mut *conn)
     .await?;
@@ -189,6 +254,8 @@ pub struct ResendWrite {
     pub id: DeliveryId,
     pub first_line: String,
     pub note: String,
+    /// Written in the same transaction, so the resend and its audit entry stand together.
+    pub audit: Option<NewAuditEntry>,
 }
 
 /// A new, non-automatic delivery for the same SIM, linked to the one it repeats; the
@@ -233,6 +300,10 @@ pub async fn resend(
         resend_of: Some(&original.id),
         reminder_of: None,
         first_line: &write.first_line,
+        iccid: original.iccid.as_deref(),
+        phone_number: original.phone_number.as_deref(),
+        notice_of: None,
+        locale: None,
     };
     let id = insert(&mut tx, &new)
         .await?
@@ -241,6 +312,9 @@ pub async fn resend(
         install_links::revoke_for_sim(&mut tx, &original.project, sim).await?;
     }
     history::append(&mut tx, &original.id, &write.note).await?;
+    if let Some(entry) = &write.audit {
+        audit::record(&mut tx, entry).await?;
+    }
     tx.commit().await?;
     Ok(Some(id))
 }

@@ -17,12 +17,19 @@ pub struct Erased {
     pub deliveries: u64,
     pub events: u64,
     pub suppressions: u64,
+    /// Open deliveries ended before they could send.
+    pub cancelled: u64,
 }
 
 /// Erases the user's recipient addresses, stored payloads, addresses in history, reasons
-/// and alerts, and the suppressions of their addresses.
-pub async fn user(pool: &PgPool, user: &UserId) -> Result<Erased> {
-    let mut erased = Erased::default();
+/// and alerts, and the suppressions of their addresses. Their deliveries still open are
+/// ended first (`skipped` with `cancelled`, leases revoked), so none is sent afterwards and
+/// no attempt in flight can write an address back.
+pub async fn user(pool: &PgPool, user: &UserId, cancelled: &str) -> Result<Erased> {
+    let mut erased = Erased {
+        cancelled: cancel_open(pool, user, cancelled).await?,
+        ..Erased::default()
+    };
     let mut after = 0i64;
     loop {
         let mut tx = pool.begin().await?;
@@ -46,10 +53,16 @@ pub async fn user(pool: &PgPool, user: &UserId) -> Result<Erased> {
         .execute(&mut *tx)
         .await?
         .rows_affected();
-        erased.events += anonymise(&mut tx, &ids).await?;
-        erased.deliveries += ids.len() as u64;
+        let (deliveries, events) = anonymise(&mut tx, &ids).await?;
+        erased.deliveries += deliveries;
+        erased.events += events;
         tx.commit().await?;
     }
+    // Suppressions linked to the user whose deliveries retention has already cleared.
+    erased.suppressions += sqlx::query!("DELETE FROM suppressions WHERE user_id = $1", user as _)
+        .execute(pool)
+        .await?
+        .rows_affected();
     // Events that named the user but created no delivery of theirs (`user.*` events, a
     // change without a SIM…), found through the index on `event_user_id` (migration 7).
     erased.events += in_batches(|| async {
@@ -89,8 +102,9 @@ pub async fn older_than(pool: &PgPool, keep: Duration) -> Result<Erased> {
         if ids.is_empty() {
             break;
         }
-        erased.events += anonymise(&mut tx, &ids).await?;
-        erased.deliveries += ids.len() as u64;
+        let (deliveries, events) = anonymise(&mut tx, &ids).await?;
+        erased.deliveries += deliveries;
+        erased.events += events;
         tx.commit().await?;
     }
     erased.events += in_batches(|| async {
@@ -130,18 +144,40 @@ where
     }
 }
 
+/// Ends the user's open deliveries with `reason`; a worker holding one loses its lease,
+/// so it neither sends (the lease is checked before the send) nor records an outcome.
+async fn cancel_open(pool: &PgPool, user: &UserId, reason: &str) -> Result<u64> {
+    let done = sqlx::query!(
+        "WITH upd AS (
+            UPDATE deliveries SET status = 'skipped', reason = $2, next_attempt_at = NULL,
+                lease_token = NULL, locked_until = NULL, updated_at = now()
+            WHERE user_id = $1 AND status IN ('pending', 'processing', 'retrying')
+            RETURNING id, status
+        )
+        INSERT INTO delivery_history (delivery_id, status, detail)
+        SELECT id, status, $2 FROM upd",
+        user as _,
+        reason,
+    )
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected())
+}
+
 /// Removes the personal data of these deliveries and of the events that created them;
-/// returns how many events were erased.
-async fn anonymise(tx: &mut sqlx::PgConnection, ids: &[String]) -> Result<u64> {
-    sqlx::query!(
-        "UPDATE deliveries SET recipient = NULL,
+/// returns how many deliveries held some, and how many events were erased.
+async fn anonymise(tx: &mut sqlx::PgConnection, ids: &[String]) -> Result<(u64, u64)> {
+    let deliveries = sqlx::query!(
+        "UPDATE deliveries SET recipient = NULL, iccid = NULL, phone_number = NULL,
             reason = regexp_replace(reason, $2, '[erased]', 'g')
-         WHERE id = ANY($1)",
+         WHERE id = ANY($1) AND (recipient IS NOT NULL OR iccid IS NOT NULL
+            OR phone_number IS NOT NULL OR reason LIKE '%@%')",
         ids,
         ADDRESS,
     )
     .execute(&mut *tx)
-    .await?;
+    .await?
+    .rows_affected();
     sqlx::query!(
         "UPDATE delivery_history SET detail = regexp_replace(detail, $2, '[erased]', 'g')
          WHERE delivery_id = ANY($1) AND detail LIKE '%@%'",
@@ -166,5 +202,5 @@ async fn anonymise(tx: &mut sqlx::PgConnection, ids: &[String]) -> Result<u64> {
     )
     .execute(&mut *tx)
     .await?;
-    Ok(events.rows_affected())
+    Ok((deliveries, events.rows_affected()))
 }

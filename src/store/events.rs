@@ -26,6 +26,8 @@ pub struct NewDelivery {
     pub subscription: Option<SubscriptionId>,
     pub user: Option<UserId>,
     pub recipient: Option<String>,
+    pub iccid: Option<String>,
+    pub phone_number: Option<String>,
     /// The delivery's first history line.
     pub history: String,
 }
@@ -78,6 +80,8 @@ pub async fn record(
         &d(&|r| r.subscription.as_ref().map(|s| s.to_string())) as &[Option<String>],
         &d(&|r| r.user.as_ref().map(|u| u.to_string())) as &[Option<String>],
         &d(&|r| r.recipient.clone()) as &[Option<String>],
+        &d(&|r| r.iccid.clone()) as &[Option<String>],
+        &d(&|r| r.phone_number.clone()) as &[Option<String>],
         &d(&|r| Some(r.history.clone())) as &[Option<String>],
         NOTIFY_CHANNEL,
         same_sim_note,

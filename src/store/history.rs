@@ -21,13 +21,18 @@ pub async fn append(conn: &mut PgConnection, id: &DeliveryId, detail: &str) -> R
 }
 
 pub async fn of(pool: &PgPool, id: &DeliveryId) -> Result<Vec<HistoryRow>> {
+    let mut conn = pool.acquire().await?;
+    lines(&mut conn, id).await
+}
+
+pub async fn lines(conn: &mut PgConnection, id: &DeliveryId) -> Result<Vec<HistoryRow>> {
     sqlx::query_as!(
         HistoryRow,
         r#"SELECT at, status AS "status: DeliveryStatus", detail
            FROM delivery_history WHERE delivery_id = $1 ORDER BY seq"#,
         id as _,
     )
-    .fetch_all(pool)
+    .fetch_all(conn)
     .await
     .map_err(Into::into)
 }

@@ -4,8 +4,8 @@
 WITH ins AS (
     INSERT INTO deliveries (id, status, kind, event_id, event_type, project, sim_id,
         subscription_id, user_id, recipient, automatic, resend_of, reminder_of,
-        installed_at, next_attempt_at)
-    VALUES ($1, 'pending', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,
+        iccid, phone_number, notice_of, locale, installed_at, next_attempt_at)
+    VALUES ($1, 'pending', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $15, $16, $17, $18,
         (SELECT installed_at FROM sim_installs WHERE project = $5 AND sim_id = $6), now())
     ON CONFLICT DO NOTHING
     RETURNING id, status

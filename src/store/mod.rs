@@ -1,5 +1,6 @@
 //! Every SQL statement of the service, behind typed functions: pool, migrations, rows.
 pub mod alerts;
+pub mod audit;
 pub mod bounces;
 pub mod deliveries;
 pub mod erasure;
@@ -12,6 +13,7 @@ pub mod locks;
 pub mod queue;
 pub mod reminders;
 mod rows;
+pub mod sims;
 pub mod stats;
 pub mod suppressions;
 

@@ -4,9 +4,9 @@ WITH plan AS (
     SELECT * FROM unnest(
         $1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
         $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],
-        $11::text[], $12::text[], $13::text[], $14::text[]
+        $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[]
     ) WITH ORDINALITY AS t(webhook_id, event_id, event_type, project, payload,
-        d_id, d_status, d_reason, d_project, sim, sub, usr, rcpt, detail, n)
+        d_id, d_status, d_reason, d_project, sim, sub, usr, rcpt, iccid, phone, detail, n)
 ),
 -- SIMs that already have their automatic delivery: the event joins it instead.
 known AS (
@@ -28,9 +28,10 @@ ev AS (
 -- the event's delivery_id then fails the foreign key: the caller retries one by one.
 dl AS (
     INSERT INTO deliveries (id, status, reason, event_id, event_type, project, sim_id,
-        subscription_id, user_id, recipient, automatic, next_attempt_at, installed_at)
+        subscription_id, user_id, recipient, iccid, phone_number, automatic, next_attempt_at,
+        installed_at)
     SELECT p.d_id, p.d_status, p.d_reason, p.event_id, p.event_type, p.d_project, p.sim,
-        p.sub, p.usr, p.rcpt, true, CASE WHEN p.d_status = 'pending' THEN now() END,
+        p.sub, p.usr, p.rcpt, p.iccid, p.phone, true, CASE WHEN p.d_status = 'pending' THEN now() END,
         (SELECT si.installed_at FROM sim_installs si
          WHERE si.project = p.d_project AND si.sim_id = p.sim)
     FROM plan p JOIN ev USING (webhook_id)
@@ -43,12 +44,12 @@ hist AS (
     INSERT INTO delivery_history (delivery_id, status, detail)
     SELECT dl.id, dl.status, p.detail FROM dl JOIN plan p ON p.d_id = dl.id
     UNION ALL
-    SELECT k.existing_id, k.existing_status, p.event_type || ' ' || p.event_id || ': ' || $16
+    SELECT k.existing_id, k.existing_status, p.event_type || ' ' || p.event_id || ': ' || $18
     FROM known k JOIN plan p USING (webhook_id) JOIN ev USING (webhook_id)
 ),
 -- Delivered to idle workers when this statement commits.
 notify AS (
-    SELECT pg_notify($15, '') FROM dl WHERE dl.status = 'pending' LIMIT 1
+    SELECT pg_notify($17, '') FROM dl WHERE dl.status = 'pending' LIMIT 1
 )
 SELECT ev.webhook_id IS NOT NULL AS "inserted!",
     CASE WHEN ev.webhook_id IS NOT NULL THEN coalesce(dl.id, k.existing_id) END

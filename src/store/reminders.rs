@@ -28,6 +28,8 @@ pub struct Latest {
     pub sim_id: SimId,
     user_id: Option<UserId>,
     recipient: Option<String>,
+    iccid: Option<String>,
+    phone_number: Option<String>,
 }
 
 /// What to write, as the caller decided from the state.
@@ -88,6 +90,10 @@ pub async fn remind(
                 resend_of: None,
                 reminder_of: Some(&latest.id),
                 first_line: &first_line,
+                iccid: latest.iccid.as_deref(),
+                phone_number: latest.phone_number.as_deref(),
+                notice_of: None,
+                locale: None,
             };
             deliveries::insert(&mut tx, &new)
                 .await?
@@ -107,7 +113,7 @@ async fn latest_delivered(
     sqlx::query_as!(
         Latest,
         r#"SELECT id AS "id: DeliveryId", sim_id AS "sim_id!: SimId",
-                user_id AS "user_id: UserId", recipient
+                user_id AS "user_id: UserId", recipient, iccid, phone_number
            FROM deliveries
            WHERE project = $1 AND subscription_id = $2 AND sim_id IS NOT NULL
              AND status = 'delivered'

@@ -28,6 +28,11 @@ pub struct DeliveryRow {
     pub reminder_of: Option<DeliveryId>,
     /// When the SIM's eSIM was installed, as far as Gigs told us.
     pub installed_at: Option<DateTime<Utc>>,
+    pub iccid: Option<String>,
+    pub phone_number: Option<String>,
+    pub notice_of: Option<DeliveryId>,
+    /// The language the email was sent in.
+    pub locale: Option<String>,
 }
 
 /// One step of a delivery: its status then, and what happened.

@@ -2,11 +2,15 @@
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
-use super::Result;
+use super::{
+    Result,
+    audit::{self, NewAuditEntry},
+};
 use crate::domain::DeliveryId;
 
 #[derive(Debug, Clone)]
 pub struct Suppression {
+    pub seq: i64,
     pub email: String,
     pub reason: String,
     pub provider: String,
@@ -15,36 +19,58 @@ pub struct Suppression {
 }
 
 pub async fn find(pool: &PgPool, email: &str) -> Result<Option<Suppression>> {
-    sqlx::query_as!(
+    Ok(sqlx::query_as!(
         Suppression,
-        r#"SELECT email, reason, provider, delivery_id AS "delivery_id: DeliveryId", created_at
+        r#"SELECT seq, email, reason, provider, delivery_id AS "delivery_id: DeliveryId",
+                created_at
            FROM suppressions WHERE email = lower($1)"#,
         email,
     )
     .fetch_optional(pool)
-    .await
-    .map_err(Into::into)
+    .await?)
+}
+
+/// Where a page starts: after this address, or after the row with this number.
+#[derive(Debug, Clone)]
+pub enum After {
+    Email(String),
+    Seq(i64),
 }
 
 /// By address; `limit + 1` rows so the caller knows whether more follow.
-pub async fn list(pool: &PgPool, after: Option<&str>, limit: i64) -> Result<Vec<Suppression>> {
-    sqlx::query_as!(
+pub async fn list(pool: &PgPool, after: Option<&After>, limit: i64) -> Result<Vec<Suppression>> {
+    let (email, seq) = match after {
+        None => (None, None),
+        Some(After::Email(e)) => (Some(e.as_str()), None),
+        Some(After::Seq(s)) => (None, Some(*s)),
+    };
+    Ok(sqlx::query_as!(
         Suppression,
-        r#"SELECT email, reason, provider, delivery_id AS "delivery_id: DeliveryId", created_at
-           FROM suppressions WHERE $1::text IS NULL OR email > $1
-           ORDER BY email LIMIT $2"#,
-        after,
+        r#"SELECT seq, email, reason, provider, delivery_id AS "delivery_id: DeliveryId",
+                created_at
+           FROM suppressions
+           WHERE ($1::text IS NULL OR email > $1)
+             AND ($2::bigint IS NULL OR email > (SELECT email FROM suppressions WHERE seq = $2))
+           ORDER BY email LIMIT $3"#,
+        email,
+        seq,
         limit + 1,
     )
     .fetch_all(pool)
-    .await
-    .map_err(Into::into)
+    .await?)
 }
 
-/// True when the address was on the list.
-pub async fn remove(pool: &PgPool, email: &str) -> Result<bool> {
+/// Takes the address off the list and writes the audit entry, together. True when the
+/// address was on the list (no entry is written when it was not).
+pub async fn remove(pool: &PgPool, email: &str, audit_entry: &NewAuditEntry) -> Result<bool> {
+    let mut tx = pool.begin().await?;
     let done = sqlx::query!("DELETE FROM suppressions WHERE email = lower($1)", email)
-        .execute(pool)
+        .execute(&mut *tx)
         .await?;
-    Ok(done.rows_affected() == 1)
+    if done.rows_affected() != 1 {
+        return Ok(false);
+    }
+    audit::record(&mut tx, audit_entry).await?;
+    tx.commit().await?;
+    Ok(true)
 }

@@ -10,7 +10,7 @@ use prometheus_client::{
     registry::Registry,
 };
 
-use super::{lifecycle::LifecycleMetrics, operations::OperationsMetrics};
+use super::{desk::DeskMetrics, lifecycle::LifecycleMetrics, operations::OperationsMetrics};
 use crate::{domain::DeliveryStatus, store::stats::QueueStats};
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -73,6 +73,7 @@ pub struct Metrics {
     in_state: Family<StatusLabels, Gauge<i64, AtomicI64>>,
     pub lifecycle: LifecycleMetrics,
     pub operations: OperationsMetrics,
+    pub desk: DeskMetrics,
 }
 
 impl Default for Metrics {
@@ -140,10 +141,12 @@ impl Metrics {
         );
         let lifecycle = LifecycleMetrics::register(&mut registry);
         let operations = OperationsMetrics::register(&mut registry);
+        let desk = DeskMetrics::register(&mut registry);
         Self {
             registry,
             lifecycle,
             operations,
+            desk,
             webhooks,
             deliveries,
             attempt_duration,

@@ -1,9 +1,11 @@
 //! Logging (JSON or pretty lines on stdout, level from `RUST_LOG`) and metrics.
+mod desk;
 mod lifecycle;
 mod metrics;
 mod operations;
 mod request_span;
 
+pub use desk::DeskMetrics;
 pub use lifecycle::LifecycleMetrics;
 pub use metrics::{CallOutcome, Metrics, WebhookOutcome};
 pub use operations::OperationsMetrics;
@@ -55,22 +57,4 @@ fn log_panics() {
     }));
 }
 
-/// `j***@example.com`: enough for an operator to recognise, not enough to harvest.
-pub fn mask_email(email: &str) -> String {
-    match email.split_once('@') {
-        Some((local, domain)) => {
-            let first = local.chars().next().unwrap_or('*');
-            format!("{first}***@{domain}")
-        }
-        None => "***".to_owned(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn masks_the_local_part() {
-        assert_eq!(super::mask_email("jerry@example.com"), "j***@example.com");
-        assert_eq!(super::mask_email("nonsense"), "***");
-    }
-}
+pub use crate::domain::mask_email;

@@ -238,6 +238,8 @@ mod tests {
             subscription: None,
             user: None,
             recipient: None,
+            iccid: None,
+            phone_number: None,
             history: String::new(),
         });
         let row = NewEvent {

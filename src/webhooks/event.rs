@@ -87,6 +87,9 @@ pub struct Target {
     pub subscription: Option<SubscriptionId>,
     pub user: Option<UserId>,
     pub recipient: Option<String>,
+    /// The SIM's ICCID and the line's number, when the event carries them (for search).
+    pub iccid: Option<String>,
+    pub phone_number: Option<String>,
 }
 
 /// An id given as a string, or as an object with an `id`.
@@ -96,6 +99,13 @@ pub(super) fn id_of(v: &Value) -> Option<&str> {
         Value::Object(o) => o.get("id").and_then(Value::as_str),
         _ => None,
     }
+}
+
+/// A short identifier-like string from the payload, kept for search; anything else (an
+/// object, an absurdly long value) is not.
+fn searchable(v: Option<&Value>) -> Option<String> {
+    let s = v?.as_str()?.trim();
+    (!s.is_empty() && s.len() <= 32).then(|| s.to_owned())
 }
 
 /// Reads the SIM, subscription and user out of a trigger event's `data`. Works for a
@@ -118,6 +128,8 @@ pub fn plan_delivery(event: &GigsEvent) -> DeliveryPlan {
             .and_then(|u| u.get("email"))
             .and_then(Value::as_str)
             .map(str::to_owned),
+        iccid: None,
+        phone_number: searchable(data.get("phoneNumber")),
     };
     let skip = |target, reason: &str| DeliveryPlan::Skip {
         target,
@@ -136,6 +148,7 @@ pub fn plan_delivery(event: &GigsEvent) -> DeliveryPlan {
         return skip(target, "the event's SIM id is not valid");
     };
     target.sim = Some(sim_id);
+    target.iccid = searchable(sim.get("iccid"));
     match sim.get("type").and_then(Value::as_str) {
         Some("eSIM") => {}
         Some("pSIM") => return skip(target, "the SIM is a physical SIM (pSIM)"),
@@ -175,6 +188,8 @@ mod tests {
         );
         assert_eq!(t.user.unwrap().as_str(), "usr_0SNlurA049MEWV4OpCwsNyC9Kn2d");
         assert_eq!(t.recipient.as_deref(), Some("jerry@example.com"));
+        assert_eq!(t.iccid.as_deref(), Some("89883070000007537119"));
+        assert_eq!(t.phone_number.as_deref(), Some("+19591234567"));
     }
 
     #[test]

@@ -95,6 +95,8 @@ pub fn rows(policy: &IngestPolicy, webhook_id: &str, event: &GigsEvent, raw: &st
         subscription: target.subscription,
         user: target.user,
         recipient: target.recipient,
+        iccid: target.iccid,
+        phone_number: target.phone_number,
     });
     NewEvent {
         webhook_id: webhook_id.to_owned(),

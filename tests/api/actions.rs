@@ -43,7 +43,10 @@ async fn bulk_retry_resends_each_failed_delivery_once() {
 
     assert_eq!(response.status(), 202);
     let answer: Value = response.json().await.unwrap();
-    assert_eq!(answer, json!({"object": "retry", "count": 3}));
+    assert_eq!(
+        answer,
+        json!({"object": "retry", "count": 3, "skipped": 0, "skippedReason": null})
+    );
     while app.worker.process_due().await.unwrap() > 0 {}
     assert_eq!(app.smtp.mails().len(), 3);
     for id in &failed {

@@ -112,7 +112,7 @@ async fn metrics_parse_and_move_with_accepted_rejected_and_delivered_webhooks() 
     );
 }
 
-const ROUTES: [(&str, &str); 14] = [
+const ROUTES: [(&str, &str); 17] = [
     ("/webhooks/gigs", "post"),
     ("/webhooks/bounces/{provider}", "post"),
     ("/deliveries/retry", "post"),
@@ -127,6 +127,9 @@ const ROUTES: [(&str, &str); 14] = [
     ("/readyz", "get"),
     ("/metrics", "get"),
     ("/openapi.json", "get"),
+    ("/search", "get"),
+    ("/sims/{sim}/timeline", "get"),
+    ("/audit", "get"),
 ];
 
 #[tokio::test]
