@@ -162,7 +162,8 @@ async fn run(command: Command, env: &Env) -> Result<ExitCode, Failure> {
             let settings = Settings::from_env(env)?;
             check_templates(&settings.email)?;
             telemetry::init(LogFormat::from_env(env)?);
-            for warning in settings.http.warnings() {
+            let email_warnings = crate::email::warnings(&settings.email);
+            for warning in settings.http.warnings().into_iter().chain(email_warnings) {
                 tracing::warn!("{warning}");
             }
             let options = RunOptions {
@@ -243,6 +244,9 @@ async fn run_worker(env: &Env) -> Result<(), Failure> {
     };
     check_templates(&parts.email)?;
     telemetry::init(LogFormat::from_env(env)?);
+    for warning in crate::email::warnings(&parts.email) {
+        tracing::warn!("{warning}");
+    }
     let cancel = CancellationToken::new();
     startup::cancel_on_signal(cancel.clone());
     startup::run_worker(parts, cancel).await?;
