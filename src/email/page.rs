@@ -87,6 +87,7 @@ impl Templates {
             page => c.page.name(),
             t => &t,
             theme => &self.theme,
+            button_edge => self.theme.edge_on_white(),
             logo_url_html => self.theme.logo_url.as_deref().map(url_value),
             brand => c.brand,
             support_url => c.support_url,
