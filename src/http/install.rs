@@ -95,15 +95,7 @@ pub async fn open_install_link(
         }
     };
     // The language the email was sent in, so the page continues it.
-    let locale = link
-        .locale
-        .as_deref()
-        .and_then(|l| {
-            crate::email::SUPPORTED_LOCALES
-                .into_iter()
-                .find(|s| *s == l)
-        })
-        .unwrap_or(locale);
+    let locale = link.locale.as_deref().and_then(supported).unwrap_or(locale);
     let device = detect(user_agent);
     match install.open(&link, device, locale).await {
         Ok((opened, what)) => {
@@ -129,6 +121,12 @@ pub async fn open_install_link(
             )
         }
     }
+}
+
+fn supported(locale: &str) -> Option<&'static str> {
+    crate::email::SUPPORTED_LOCALES
+        .into_iter()
+        .find(|s| *s == locale)
 }
 
 /// An opening, in the delivery's history: the device class in its own column for the
