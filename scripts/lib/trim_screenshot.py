@@ -1,11 +1,14 @@
-"""Trims the empty canvas below an email screenshot, makes it a small palette PNG, and
-prints the contrast of its main button (the largest area of the theme's button colour,
-or of what a dark mode turned it into) against the text on it."""
+"""Trims the empty canvas below a screenshot and makes it a small palette PNG. For an
+email (unless --no-button) it also prints the contrast of its main button (the largest
+area of the theme's button colour, or of what a dark mode turned it into) against the
+text on it (at least 4.5:1) and of the button's edge against the card around it (at
+least 3:1), and exits 1 when either is lower."""
 import sys
 
 from PIL import Image
 
 path = sys.argv[1]
+measure = "--no-button" not in sys.argv[2:]
 img = Image.open(path).convert("RGB")
 w, h = img.size
 bg = img.getpixel((1, h - 1))
@@ -32,9 +35,10 @@ def contrast(a, b):
 
 # The button: the most common strongly coloured pixel (blue-ish, whatever dark mode did).
 counts = {}
-for c in img.get_flattened_data() if hasattr(img, 'get_flattened_data') else img.getdata():
+for c in (img.get_flattened_data() if hasattr(img, 'get_flattened_data') else img.getdata()) if measure else []:
     if max(c) - min(c) > 80:
         counts[c] = counts.get(c, 0) + 1
+low = False
 if counts:
     button = max(counts, key=counts.get)
     # The button's box: among the rows richest in its colour, the first whose run of it
@@ -56,5 +60,16 @@ if counts:
         (px[x, y] for y in range(y0, y1 + 1) for x in range(x0, x1 + 1)),
         key=lambda c: contrast(c, button),
     )
-    print(f"{path}: button {'#%02x%02x%02x' % button} text {'#%02x%02x%02x' % text} contrast {contrast(button, text):.1f}:1")
+    # Its edge: the pixels just left of the box (a border, if any) against the card 12 px
+    # out, whichever of the fill and the border stands out more.
+    ymid = (y0 + y1) // 2
+    left = [px[x, ymid] for x in range(max(x0 - 1, 0), max(x0 - 13, 0), -1)]
+    card = left[-1] if left else button
+    edge = max([button] + left[:4], key=lambda c: contrast(c, card))
+    hex_ = lambda c: '#%02x%02x%02x' % c
+    text_ratio, edge_ratio = contrast(button, text), contrast(edge, card)
+    low = text_ratio < 4.5 or edge_ratio < 3
+    print(f"{path}: button {hex_(button)} text {hex_(text)} contrast {text_ratio:.1f}:1;"
+          f" edge {hex_(edge)} on card {hex_(card)} {edge_ratio:.1f}:1{'  LOW' if low else ''}")
 img.quantize(colors=128, method=Image.Quantize.MEDIANCUT).save(path, optimize=True)
+sys.exit(1 if low else 0)

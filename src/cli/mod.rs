@@ -207,7 +207,8 @@ async fn serve(env: &Env, no_worker: bool) -> Result<(), Failure> {
     let settings = Settings::from_env(env)?;
     check_templates(&settings.email)?;
     telemetry::init(LogFormat::from_env(env)?);
-    for warning in settings.http.warnings() {
+    let email_warnings = crate::email::warnings(&settings.email);
+    for warning in settings.http.warnings().into_iter().chain(email_warnings) {
         tracing::warn!("{warning}");
     }
     let options = RunOptions {
@@ -242,6 +243,9 @@ async fn run_worker(env: &Env) -> Result<(), Failure> {
     let core = CoreSettings::from_env(env)?;
     check_templates(&core.email)?;
     telemetry::init(LogFormat::from_env(env)?);
+    for warning in crate::email::warnings(&core.email) {
+        tracing::warn!("{warning}");
+    }
     startup::run_worker(core, CancellationToken::new()).await?;
     Ok(())
 }

@@ -1,4 +1,5 @@
-//! Why a delivery exists: the automatic first email, an operator's resend, or a reminder.
+//! Why a delivery exists: the automatic first email, an operator's resend, a reminder, or
+//! the notice to a previous address that a resend went elsewhere.
 use std::{fmt, str::FromStr};
 
 use serde::Serialize;
@@ -9,7 +10,8 @@ pub enum DeliveryKind {
     Activation,
     Resend,
     Reminder,
-    /// A short notice to a SIM's previous address that its eSIM went to a new one.
+    /// To the address a SIM's previous email went to, when a resend goes to a new one:
+    /// no credentials, only that it happened and how to get help.
     Notice,
 }
 
@@ -49,3 +51,17 @@ impl fmt::Display for DeliveryKind {
 }
 
 crate::domain::text_column!(DeliveryKind);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_reads_back_from_its_string() {
+        for kind in DeliveryKind::ALL {
+            assert_eq!(kind.as_str().parse::<DeliveryKind>().unwrap(), kind);
+        }
+        assert_eq!(DeliveryKind::Notice.as_str(), "notice");
+        assert!("notices".parse::<DeliveryKind>().is_err());
+    }
+}

@@ -1,14 +1,18 @@
-//! Builds the MIME message: text and HTML alternatives, the QR code inline by Content-ID.
+//! Builds the MIME messages: the credentials email (text and HTML alternatives, the QR
+//! code inline by Content-ID) and the notice (text and HTML, nothing to install with).
 use lettre::{
     Message,
-    message::{
-        Attachment, Mailbox, MultiPart, SinglePart,
-        header::{ContentType, Header, HeaderName, HeaderValue},
-    },
+    message::{Attachment, Mailbox, MultiPart, SinglePart, header::ContentType},
 };
 use secrecy::ExposeSecret;
 
-use super::{EmailContext, Rendered, Templates, locale_for, qr_png};
+use super::{
+    EmailContext, Rendered, Templates,
+    headers::{AutoSubmitted, DeliveryMetadata},
+    locale_for,
+    notice::NoticeContext,
+    qr_png,
+};
 use crate::{
     config::EmailSettings,
     domain::{DeliveryKind, LpaActivationCode},
@@ -16,25 +20,7 @@ use crate::{
 };
 
 const QR_CID: &str = "esim-qr@esim-courier";
-
-/// `X-PM-Metadata-delivery`: Postmark echoes it in its bounce webhooks, which then name
-/// the delivery they are about. Other servers ignore it.
-#[derive(Clone)]
-struct DeliveryMetadata(String);
-
-impl Header for DeliveryMetadata {
-    fn name() -> HeaderName {
-        HeaderName::new_from_ascii_str("X-PM-Metadata-delivery")
-    }
-
-    fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
-        Ok(Self(s.to_owned()))
-    }
-
-    fn display(&self) -> HeaderValue {
-        HeaderValue::new(Self::name(), self.0.clone())
-    }
-}
+const SECONDS_A_DAY: u64 = 86_400;
 
 /// Who gets the email, as Gigs knows them at send time.
 pub struct Recipient<'a> {
@@ -47,25 +33,6 @@ pub struct Composed {
     pub message: Message,
     pub message_id: String,
     pub locale: &'static str,
-}
-
-/// `Auto-Submitted: auto-generated` (RFC 3834): vacation responders and other robots
-/// leave the message alone, so no auto-reply loops back to the sender.
-#[derive(Clone)]
-struct AutoSubmitted;
-
-impl Header for AutoSubmitted {
-    fn name() -> HeaderName {
-        HeaderName::new_from_ascii_str("Auto-Submitted")
-    }
-
-    fn parse(_: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
-        Ok(Self)
-    }
-
-    fn display(&self) -> HeaderValue {
-        HeaderValue::new(Self::name(), "auto-generated".to_owned())
-    }
 }
 
 pub struct EmailComposer {
@@ -89,7 +56,12 @@ impl EmailComposer {
         format!("<{delivery_id}@{}>", self.message_id_domain)
     }
 
-    /// The subject and both parts, as `compose` puts them in the message.
+    /// The templates the emails are drawn with (`preview` draws the pages with them too).
+    pub fn templates(&self) -> &Templates {
+        &self.templates
+    }
+
+    /// The subject and both parts of a credentials email, as `compose` puts them in it.
     pub fn render(
         &self,
         to: &Recipient<'_>,
@@ -98,13 +70,18 @@ impl EmailComposer {
         install_link: Option<&str>,
         kind: DeliveryKind,
     ) -> anyhow::Result<Rendered> {
+        anyhow::ensure!(
+            kind != DeliveryKind::Notice,
+            "a notice carries no credentials: compose it with compose_notice"
+        );
         Ok(self.templates.render(&EmailContext {
             locale: locale_for(to.preferred_locale),
             kind,
             brand: self.settings.brand(),
-            support_url: self.settings.support_url.as_ref().map(|u| u.as_str()),
+            support_url: self.support_url(),
             name: to.name.filter(|n| !n.trim().is_empty()),
             install_link,
+            install_link_days: (self.settings.install_link_ttl.as_secs() / SECONDS_A_DAY).max(1),
             ios_url: creds.ios_install_url.as_ref().map(|u| u.expose_secret()),
             android_url: creds
                 .android_install_url
@@ -128,30 +105,67 @@ impl EmailComposer {
     ) -> anyhow::Result<Composed> {
         let rendered = self.render(to, lpa, creds, install_link, kind)?;
         let png = qr_png(lpa.expose())?;
-        let message_id = self.message_id(delivery_id);
-        let mut builder = Message::builder()
-            .header(DeliveryMetadata(delivery_id.to_owned()))
-            .from(self.settings.from.clone())
-            .to(to.mailbox.clone())
-            .subject(rendered.subject)
-            .message_id(Some(message_id.clone()))
-            .header(AutoSubmitted);
-        if let Some(reply_to) = &self.settings.reply_to {
-            builder = builder.reply_to(reply_to.clone());
-        }
         let related = MultiPart::related()
             .singlepart(SinglePart::html(rendered.html))
             .singlepart(
                 Attachment::new_inline(QR_CID.to_owned())
                     .body(png, ContentType::parse("image/png")?),
             );
-        let message = builder.multipart(
-            MultiPart::alternative()
-                .singlepart(SinglePart::plain(rendered.text))
-                .multipart(related),
-        )?;
+        let body = MultiPart::alternative()
+            .singlepart(SinglePart::plain(rendered.text))
+            .multipart(related);
+        self.finish(delivery_id, to, rendered.subject, body)
+    }
+
+    /// The subject and both parts of the notice to a previous address.
+    pub fn render_notice(&self, to: &Recipient<'_>) -> anyhow::Result<Rendered> {
+        Ok(self.templates.render_notice(&NoticeContext {
+            locale: locale_for(to.preferred_locale),
+            brand: self.settings.brand(),
+            support_url: self.support_url(),
+            name: to.name.filter(|n| !n.trim().is_empty()),
+        })?)
+    }
+
+    /// The notice that the eSIM was sent to a new address. It takes no credentials: it
+    /// says what happened and how to get help, and holds nothing that installs the line.
+    pub fn compose_notice(
+        &self,
+        delivery_id: &str,
+        to: &Recipient<'_>,
+    ) -> anyhow::Result<Composed> {
+        let rendered = self.render_notice(to)?;
+        let body = MultiPart::alternative()
+            .singlepart(SinglePart::plain(rendered.text))
+            .singlepart(SinglePart::html(rendered.html));
+        self.finish(delivery_id, to, rendered.subject, body)
+    }
+
+    fn support_url(&self) -> Option<&str> {
+        self.settings.support_url.as_ref().map(|u| u.as_str())
+    }
+
+    /// The headers every message carries, around `body`.
+    fn finish(
+        &self,
+        delivery_id: &str,
+        to: &Recipient<'_>,
+        subject: String,
+        body: MultiPart,
+    ) -> anyhow::Result<Composed> {
+        let message_id = self.message_id(delivery_id);
+        let mut builder = Message::builder()
+            .header(DeliveryMetadata(delivery_id.to_owned()))
+            .from(self.settings.from.clone())
+            .to(to.mailbox.clone())
+            .subject(subject)
+            .message_id(Some(message_id.clone()))
+            .header(AutoSubmitted);
+        if let Some(reply_to) = &self.settings.reply_to {
+            builder = builder.reply_to(reply_to.clone());
+        }
         Ok(Composed {
-            message,
+            message: builder.multipart(body)?,
             message_id,
             locale: locale_for(to.preferred_locale),
         })

@@ -1,6 +1,7 @@
-//! Renders one email (subject, text, HTML) from a context the caller has filled in.
+//! Renders one credentials email (subject, text, HTML) from a context the caller has
+//! filled in.
 use serde::Serialize;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::templates::{TemplateError, Templates};
 use crate::domain::DeliveryKind;
@@ -8,13 +9,15 @@ use crate::domain::DeliveryKind;
 /// What a template may show; the caller has already chosen which links exist.
 pub struct EmailContext<'a> {
     pub locale: &'static str,
-    /// A reminder has its own subject, title and opening; everything else is shared.
+    /// A reminder and a resend have their own subject and opening; the rest is shared.
     pub kind: DeliveryKind,
     /// `None`: `BRAND_NAME` is unset, and the wording names no brand.
     pub brand: Option<&'a str>,
     pub support_url: Option<&'a str>,
     pub name: Option<&'a str>,
     pub install_link: Option<&'a str>,
+    /// How long `install_link` works (`INSTALL_LINK_TTL_DAYS`).
+    pub install_link_days: u64,
     pub ios_url: Option<&'a str>,
     pub android_url: Option<&'a str>,
     /// The whole `LPA:1$…` string: some Android manual-entry screens take it in one piece.
@@ -62,16 +65,20 @@ pub(crate) fn url_value(url: &str) -> minijinja::Value {
     minijinja::Value::from_safe_string(escape(url))
 }
 
-/// A code as inline blocks that a line may break between: after `$ - . :`, and every 8
-/// characters of a longer run. Mail clients that ignore `word-break` (Yahoo, Outlook)
-/// still wrap it on a phone, nothing splits mid-token, and copying gives the exact code:
-/// no space or zero-width character is added.
+/// A code as inline blocks that a line may break between: after `$ . :`, before `-`, and
+/// every 12 characters of a longer run. A break before the hyphen keeps it with what
+/// follows, so `2M` / `-3L0MX` never reads as a hyphenated word. Mail clients that ignore
+/// `word-break` (Yahoo, Outlook) still wrap it on a phone, and copying gives the exact
+/// code: no space or zero-width character is added.
 pub(crate) fn breakable(code: &str) -> minijinja::Value {
     let mut chunks: Vec<String> = Vec::new();
     let mut current = String::new();
     for ch in code.chars() {
+        if ch == '-' && !current.is_empty() {
+            chunks.push(std::mem::take(&mut current));
+        }
         current.push(ch);
-        if matches!(ch, '$' | '-' | '.' | ':') || current.chars().count() >= 12 {
+        if matches!(ch, '$' | '.' | ':') || current.chars().count() >= 12 {
             chunks.push(std::mem::take(&mut current));
         }
     }
@@ -85,25 +92,44 @@ pub(crate) fn breakable(code: &str) -> minijinja::Value {
     minijinja::Value::from_safe_string(html)
 }
 
-fn first_name(name: &str) -> &str {
+pub(crate) fn first_name(name: &str) -> &str {
     name.split_whitespace().next().unwrap_or(name)
+}
+
+/// The greeting with the reader's name, or the one without.
+pub(super) fn greeting(t: &Map<String, Value>, name: Option<&str>) -> String {
+    let text = |key: &str| t.get(key).and_then(Value::as_str).unwrap_or_default();
+    match name {
+        Some(name) => text("greeting")
+            .replace("{name}", name)
+            .replace("{first_name}", first_name(name)),
+        None => text("greeting_anonymous").to_owned(),
+    }
+}
+
+/// "The link works for 30 days", in the singular for one day.
+fn link_expiry(t: &Map<String, Value>, days: u64) -> String {
+    let text = |key: &str| t.get(key).and_then(Value::as_str).unwrap_or_default();
+    match days {
+        1 => text("link_expiry_one").to_owned(),
+        n => text("link_expiry").replace("{days}", &n.to_string()),
+    }
 }
 
 impl Templates {
     pub fn render(&self, c: &EmailContext<'_>) -> Result<Rendered, TemplateError> {
+        let (subject, ctx) = self.email_context(c);
+        Ok(Rendered {
+            subject,
+            text: self.render_template("email.txt", ctx.clone())?,
+            html: self.render_template("email.html", ctx)?,
+        })
+    }
+
+    /// The subject, and what `email.html` and `email.txt` are rendered with.
+    pub(super) fn email_context(&self, c: &EmailContext<'_>) -> (String, minijinja::Value) {
         let t = self.strings(c.locale, c.brand, c.kind);
         let get = |key: &str| t.get(key).cloned().unwrap_or(Value::Null);
-        let greeting = match c.name {
-            Some(name) => get("greeting")
-                .as_str()
-                .unwrap_or_default()
-                .replace("{name}", name)
-                .replace("{first_name}", first_name(name)),
-            None => get("greeting_anonymous")
-                .as_str()
-                .unwrap_or_default()
-                .to_owned(),
-        };
         let platforms: Vec<Platform> = [("iphone", c.ios_url), ("android", c.android_url)]
             .into_iter()
             .filter_map(|(key, url)| {
@@ -120,14 +146,16 @@ impl Templates {
                 })
             })
             .collect();
+        let subject = get("subject").as_str().unwrap_or_default().to_owned();
         let ctx = minijinja::context! {
             lang => c.locale,
             kind => c.kind.as_str(),
+            greeting => greeting(&t, c.name),
+            link_expiry => link_expiry(&t, c.install_link_days),
             t => &t,
             theme => &self.theme,
             logo_url_html => self.theme.logo_url.as_deref().map(url_value),
             brand => c.brand,
-            greeting => greeting,
             name => c.name,
             first_name => c.name.map(first_name),
             support_url => c.support_url,
@@ -143,42 +171,6 @@ impl Templates {
             matching_id_html => breakable(c.matching_id),
             qr_cid => c.qr_cid,
         };
-        Ok(Rendered {
-            subject: get("subject").as_str().unwrap_or_default().to_owned(),
-            text: self.render_template("email.txt", ctx.clone())?,
-            html: self.render_template("email.html", ctx)?,
-        })
+        (subject, ctx)
     }
-}
-
-/// Gigs' documentation example code: sample data for previews and checks, never a real one.
-pub const SAMPLE_LPA: &str = "LPA:1$smdp.gigs.com$2M-3L0MX-F8HE2";
-pub const SAMPLE_IOS: &str = "https://esimsetup.apple.com/esim_qrcode_provisioning?carddata=LPA:1$smdp.gigs.com$2M-3L0MX-F8HE2";
-pub const SAMPLE_ANDROID: &str = "https://esimsetup.android.com/esim_qrcode_provisioning?carddata=LPA:1$smdp.gigs.com$2M-3L0MX-F8HE2";
-
-/// The sample email with every option set (brand, support, install link, a name), and the
-/// one with none of them.
-pub fn samples(locale: &'static str, kind: DeliveryKind) -> [EmailContext<'static>; 2] {
-    let full = EmailContext {
-        locale,
-        kind,
-        brand: Some("Acme Mobile"),
-        support_url: Some("https://acme.example/help"),
-        name: Some("Jerry Seinfeld"),
-        install_link: Some("https://esim.acme.example/install/Xq3bT9wLr2mPz8KdVh4sNc7YfJ1gAeU6"),
-        ios_url: Some(SAMPLE_IOS),
-        android_url: Some(SAMPLE_ANDROID),
-        lpa: SAMPLE_LPA,
-        smdp: "smdp.gigs.com",
-        matching_id: "2M-3L0MX-F8HE2",
-        qr_cid: "esim-qr@esim-courier",
-    };
-    let bare = EmailContext {
-        brand: None,
-        support_url: None,
-        name: None,
-        install_link: None,
-        ..full
-    };
-    [full, bare]
 }

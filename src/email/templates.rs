@@ -1,29 +1,30 @@
-//! The templates and their strings: built in, or replaced file by file from `TEMPLATES_DIR`.
-use std::{
-    collections::BTreeMap,
-    path::{Path, PathBuf},
-};
+//! The loaded templates and strings, and the two things done with them: one locale's
+//! strings for one message, and one template rendered.
+use std::collections::BTreeMap;
 
 use minijinja::Environment;
 use serde_json::{Map, Value};
 
-use super::{SUPPORTED_LOCALES, theme::Theme};
+use super::theme::Theme;
 use crate::domain::DeliveryKind;
 
-const TEMPLATE_FILES: [(&str, &str); 3] = [
+/// The templates compiled into the binary, each replaceable by a file of its name.
+pub(super) const TEMPLATE_FILES: [(&str, &str); 5] = [
     ("email.html", include_str!("../../templates/email.html")),
     ("email.txt", include_str!("../../templates/email.txt")),
+    ("notice.html", include_str!("../../templates/notice.html")),
+    ("notice.txt", include_str!("../../templates/notice.txt")),
     ("install.html", include_str!("../../templates/install.html")),
 ];
-const THEME_FILE: &str = include_str!("../../templates/theme.json");
-const LOCALE_FILES: [(&str, &str); 4] = [
+pub(super) const THEME_FILE: &str = include_str!("../../templates/theme.json");
+pub(super) const LOCALE_FILES: [(&str, &str); 4] = [
     ("en", include_str!("../../templates/locales/en.json")),
     ("de", include_str!("../../templates/locales/de.json")),
     ("es", include_str!("../../templates/locales/es.json")),
     ("fr", include_str!("../../templates/locales/fr.json")),
 ];
 /// Strings used in place of the branded ones when `BRAND_NAME` is unset.
-const UNBRANDED: &str = "unbranded";
+pub(super) const UNBRANDED: &str = "unbranded";
 
 /// A template file that cannot be used; `Display` names the file first.
 #[derive(Debug, thiserror::Error)]
@@ -33,7 +34,7 @@ pub struct TemplateError {
     pub problem: String,
 }
 
-fn error(file: impl Into<String>, problem: impl ToString) -> TemplateError {
+pub(super) fn error(file: impl Into<String>, problem: impl ToString) -> TemplateError {
     // One line, whatever the parser says: it is printed as the one line before exit 2.
     let problem = problem
         .to_string()
@@ -46,70 +47,24 @@ fn error(file: impl Into<String>, problem: impl ToString) -> TemplateError {
     }
 }
 
+/// Built by `Templates::load`, which checks every file before anything renders.
 pub struct Templates {
     pub(super) env: Environment<'static>,
-    strings: BTreeMap<&'static str, Map<String, Value>>,
+    pub(super) strings: BTreeMap<&'static str, Map<String, Value>>,
     pub(super) theme: Theme,
     /// Where each template came from, to name the file when it fails to render.
-    origin: BTreeMap<&'static str, String>,
+    pub(super) origin: BTreeMap<&'static str, String>,
 }
 
 impl Templates {
-    /// The built-in templates only.
-    pub fn new() -> anyhow::Result<Self> {
-        Ok(Self::load(None)?)
+    /// The theme (colours, logo) every email and page is drawn with.
+    pub fn theme(&self) -> &Theme {
+        &self.theme
     }
 
-    /// The built-in templates, each replaced by a file of the same name in `dir`. A locale
-    /// file there replaces the keys it names; keys it leaves out keep the built-in wording.
-    pub fn load(dir: Option<&Path>) -> Result<Self, TemplateError> {
-        if let Some(dir) = dir {
-            check_dir(dir)?;
-        }
-        let read = |name: &str, built_in: &'static str| match dir.map(|d| d.join(name)) {
-            Some(path) if path.exists() => std::fs::read_to_string(&path)
-                .map(|text| (Some(path.display().to_string()), text))
-                .map_err(|e| error(path.display().to_string(), e)),
-            _ => Ok((None, built_in.to_owned())),
-        };
-        let mut env = Environment::new();
-        let mut origin = BTreeMap::new();
-        for (name, built_in) in TEMPLATE_FILES {
-            let (path, source) = read(name, built_in)?;
-            let file = path.unwrap_or_else(|| format!("built-in {name}"));
-            // The `.html` names turn on HTML auto-escaping; `.txt` stays plain.
-            env.add_template_owned(name, source)
-                .map_err(|e| error(&file, e))?;
-            origin.insert(name, file);
-        }
-        let (path, json) = read("theme.json", THEME_FILE)?;
-        let theme = Theme::parse(&json)
-            .map_err(|e| error(path.unwrap_or_else(|| "built-in theme.json".into()), e))?;
-        let mut strings = BTreeMap::new();
-        for (lang, built_in) in LOCALE_FILES {
-            let mut map: Map<String, Value> =
-                serde_json::from_str(built_in).map_err(|e| error(lang, e))?;
-            let name = format!("locales/{lang}.json");
-            if let (Some(path), json) = read(&name, built_in)? {
-                let replaced: Map<String, Value> =
-                    serde_json::from_str(&json).map_err(|e| error(&path, e))?;
-                check_strings(&replaced).map_err(|e| error(&path, e))?;
-                merge(&mut map, replaced);
-            }
-            strings.insert(lang, map);
-        }
-        let templates = Self {
-            env,
-            strings,
-            theme,
-            origin,
-        };
-        templates.check_renders()?;
-        Ok(templates)
-    }
-
-    /// One locale's strings for one email or page: the reminder's own subject and
-    /// opening, the unbranded wording when there is no brand, and the brand filled in.
+    /// One locale's strings for one message or page: the kind's own wording (a
+    /// `reminder_subject` is the reminder's `subject`), the unbranded wording when there
+    /// is no brand, and the brand filled in.
     pub fn strings(
         &self,
         locale: &str,
@@ -127,13 +82,12 @@ impl Templates {
             t.extend(unbranded);
         }
         t.remove(UNBRANDED);
-        if kind == DeliveryKind::Reminder {
-            for key in ["subject", "title", "intro"] {
-                if let Some(v) = t.get(&format!("reminder_{key}")).cloned() {
-                    t.insert(key.to_owned(), v);
-                }
-            }
-        }
+        let prefix = format!("{}_", kind.as_str());
+        let own: Vec<(String, Value)> = t
+            .iter()
+            .filter_map(|(k, v)| Some((k.strip_prefix(&prefix)?.to_owned(), v.clone())))
+            .collect();
+        t.extend(own);
         let brand = brand.unwrap_or_default();
         t.into_iter()
             .map(|(k, v)| (k, fill(&v, "{brand}", brand)))
@@ -146,23 +100,18 @@ impl Templates {
         name: &'static str,
         ctx: minijinja::Value,
     ) -> Result<String, TemplateError> {
-        let file = self.origin.get(name).map_or(name, String::as_str);
         self.env
             .get_template(name)
             .and_then(|t| t.render(ctx))
-            .map_err(|e| error(file, e))
+            .map_err(|e| error(self.file(name), e))
     }
 
-    /// Every locale and kind renders with sample data: a broken override stops the start.
-    fn check_renders(&self) -> Result<(), TemplateError> {
-        for locale in SUPPORTED_LOCALES {
-            for kind in [DeliveryKind::Activation, DeliveryKind::Reminder] {
-                for sample in super::render::samples(locale, kind) {
-                    self.render(&sample)?;
-                }
-            }
-        }
-        Ok(())
+    /// The file a template came from: the override's path, or "built-in NAME".
+    pub(super) fn file(&self, name: &str) -> String {
+        self.origin
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| name.to_owned())
     }
 }
 
@@ -178,73 +127,4 @@ pub(super) fn fill(v: &Value, placeholder: &str, with: &str) -> Value {
         ),
         other => other.clone(),
     }
-}
-
-fn merge(into: &mut Map<String, Value>, from: Map<String, Value>) {
-    for (key, value) in from {
-        match (into.get_mut(&key), value) {
-            (Some(Value::Object(old)), Value::Object(new)) => old.extend(new),
-            (_, value) => {
-                into.insert(key, value);
-            }
-        }
-    }
-}
-
-/// A locale file holds strings and lists of strings (and the `unbranded` group of them).
-fn check_strings(map: &Map<String, Value>) -> Result<(), String> {
-    let text = |v: &Value| match v {
-        Value::String(_) => true,
-        Value::Array(a) => a.iter().all(Value::is_string),
-        _ => false,
-    };
-    for (key, value) in map {
-        let ok = match value {
-            Value::Object(group) if key == UNBRANDED => group.values().all(text),
-            v => text(v),
-        };
-        if !ok {
-            return Err(format!("{key} must be a string or a list of strings"));
-        }
-    }
-    Ok(())
-}
-
-/// The directory exists, and holds no template-like file we would silently ignore (a
-/// misspelt name would otherwise leave the built-in wording in place unnoticed).
-fn check_dir(dir: &Path) -> Result<(), TemplateError> {
-    let known: Vec<String> = TEMPLATE_FILES
-        .iter()
-        .map(|(name, _)| (*name).to_owned())
-        .chain(["theme.json".to_owned()])
-        .chain(
-            LOCALE_FILES
-                .iter()
-                .map(|(l, _)| format!("locales/{l}.json")),
-        )
-        .collect();
-    let list = |d: &Path| -> Result<Vec<PathBuf>, TemplateError> {
-        let entries = std::fs::read_dir(d).map_err(|e| error(d.display().to_string(), e))?;
-        Ok(entries.filter_map(Result::ok).map(|e| e.path()).collect())
-    };
-    let mut files = list(dir)?;
-    if dir.join("locales").is_dir() {
-        files.extend(list(&dir.join("locales"))?);
-    }
-    for path in files {
-        let relative = path.strip_prefix(dir).unwrap_or(&path).to_string_lossy();
-        let template_like = ["html", "txt", "json"]
-            .iter()
-            .any(|ext| path.extension().is_some_and(|e| e == *ext));
-        if template_like && !known.iter().any(|k| *k == relative) {
-            return Err(error(
-                path.display().to_string(),
-                format!(
-                    "is not a file esim-courier reads; expected one of {}",
-                    known.join(", ")
-                ),
-            ));
-        }
-    }
-    Ok(())
 }

@@ -10,6 +10,7 @@ fn context<'a>(locale: &'static str, name: Option<&'a str>) -> EmailContext<'a> 
         support_url: Some("https://acme.example/help"),
         name,
         install_link: None,
+        install_link_days: 30,
         ios_url: Some("https://esimsetup.apple.com/x?carddata=LPA:1$a$b"),
         android_url: Some("https://esimsetup.android.com/x?carddata=LPA:1$a$b"),
         lpa: "LPA:1$smdp.example$ABC-123",
@@ -23,7 +24,11 @@ fn context<'a>(locale: &'static str, name: Option<&'a str>) -> EmailContext<'a> 
 fn every_locale_and_kind_matches_its_snapshot() {
     let templates = Templates::new().unwrap();
     for locale in SUPPORTED_LOCALES {
-        for kind in [DeliveryKind::Activation, DeliveryKind::Reminder] {
+        for kind in [
+            DeliveryKind::Activation,
+            DeliveryKind::Reminder,
+            DeliveryKind::Resend,
+        ] {
             let [full, bare] = samples(locale, kind);
             for (variant, sample) in [("full", full), ("bare", bare)] {
                 let r = templates.render(&sample).unwrap();
@@ -187,5 +192,119 @@ fn long_codes_become_short_inline_blocks_that_join_to_the_exact_code() {
     assert!(
         chunks.contains(&"LPA:") && chunks.contains(&"1$"),
         "{chunks:?}"
+    );
+}
+
+#[test]
+fn codes_break_before_a_hyphen_never_after_it() {
+    let html = render::breakable("2M-3L0MX-F8HE2").to_string();
+    let chunks: Vec<&str> = html
+        .split("<span style=\"display:inline-block;\">")
+        .filter_map(|c| c.strip_suffix("</span>"))
+        .collect();
+    assert_eq!(chunks, ["2M", "-3L0MX", "-F8HE2"]);
+}
+
+#[test]
+fn the_greeting_uses_the_first_name_where_the_language_is_informal() {
+    let t = Templates::new().unwrap();
+    for (locale, greeting) in [
+        ("en", "Hi Jerry,"),
+        ("de", "Hallo Jerry,"),
+        ("es", "Hola, Jerry:"),
+        ("fr", "Bonjour Jerry Seinfeld,"),
+    ] {
+        let [full, _] = samples(locale, DeliveryKind::Activation);
+        let r = t.render(&full).unwrap();
+        assert!(
+            r.text.contains(&format!("\n{greeting}\n")),
+            "{locale}: {}",
+            r.text
+        );
+    }
+}
+
+#[test]
+fn the_install_link_says_how_long_it_works() {
+    let t = Templates::new().unwrap();
+    let [full, bare] = samples("en", DeliveryKind::Activation);
+    let r = t.render(&full).unwrap();
+    assert!(r.text.contains("This link works for 30 days."));
+    assert!(r.html.contains("This link works for 30 days."));
+    let one = t
+        .render(&EmailContext {
+            install_link_days: 1,
+            ..full
+        })
+        .unwrap();
+    assert!(one.text.contains("This link works for 1 day."));
+    // The one-tap links come from Gigs: how long they work is not ours to say.
+    assert!(!t.render(&bare).unwrap().text.contains("This link works"));
+    for locale in SUPPORTED_LOCALES {
+        let [full, _] = samples(locale, DeliveryKind::Activation);
+        let r = t.render(&full).unwrap();
+        assert!(r.text.contains("30"), "{locale}");
+        assert!(!r.text.contains("{days}"), "{locale}");
+    }
+}
+
+#[test]
+fn a_reminder_says_to_ignore_it_once_installed_and_a_resend_that_it_replaces_the_first() {
+    let t = Templates::new().unwrap();
+    let render = |kind| {
+        let [full, _] = samples("en", kind);
+        t.render(&full).unwrap()
+    };
+    let reminder = render(DeliveryKind::Reminder);
+    assert!(
+        reminder
+            .text
+            .contains("If you have already installed it, ignore this email.")
+    );
+    let resend = render(DeliveryKind::Resend);
+    assert!(
+        resend
+            .text
+            .contains("This email replaces the one we sent before")
+    );
+    assert_eq!(
+        resend.subject,
+        "Your Acme Mobile eSIM install details, sent again"
+    );
+    for locale in SUPPORTED_LOCALES {
+        let [first, _] = samples(locale, DeliveryKind::Activation);
+        let [again, _] = samples(locale, DeliveryKind::Resend);
+        let (first, again) = (t.render(&first).unwrap(), t.render(&again).unwrap());
+        assert_ne!(first.subject, again.subject, "{locale}");
+        assert_ne!(first.text, again.text, "{locale}");
+    }
+}
+
+#[test]
+fn french_puts_a_narrow_space_before_its_colons() {
+    let t = Templates::new().unwrap();
+    let [full, _] = samples("fr", DeliveryKind::Activation);
+    let r = t.render(&full).unwrap();
+    assert!(
+        r.text.contains("Installer mon eSIM\u{202f}:\n"),
+        "{}",
+        r.text
+    );
+    assert!(!r.text.contains(" :") && !r.text.contains("eSIM:"));
+    let [full, _] = samples("en", DeliveryKind::Activation);
+    assert!(t.render(&full).unwrap().text.contains("Install my eSIM:\n"));
+}
+
+#[test]
+fn outlook_for_windows_gets_a_fixed_width_card() {
+    let t = Templates::new().unwrap();
+    let [full, _] = samples("en", DeliveryKind::Activation);
+    let html = t.render(&full).unwrap().html;
+    assert!(
+        html.contains("<!--[if mso]><table role=\"presentation\" align=\"center\" width=\"600\"")
+    );
+    assert_eq!(
+        html.matches("<!--[if mso]>").count(),
+        html.matches("<![endif]-->").count()
     );
 }

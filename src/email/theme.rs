@@ -42,6 +42,21 @@ impl Theme {
     }
 }
 
+/// What an outlined button's edge falls back to when the theme's colour is too light to
+/// see on white: the pages' secondary text colour (7.4:1 on white).
+const NEUTRAL_EDGE: &str = "#475467";
+
+impl Theme {
+    /// The edge of an outlined button on a white page: `primary` where it stands out by at
+    /// least 3:1 (WCAG's minimum for a control's boundary), else a neutral grey.
+    pub fn edge_on_white(&self) -> &str {
+        match rgb(&self.primary) {
+            Some(primary) if contrast(primary, [255; 3]) >= 3.0 => &self.primary,
+            _ => NEUTRAL_EDGE,
+        }
+    }
+}
+
 fn rgb(hex: &str) -> Option<[u8; 3]> {
     let digits = hex.strip_prefix('#').filter(|d| d.len() == 6)?;
     let byte = |i: usize| u8::from_str_radix(digits.get(i..i + 2)?, 16).ok();
@@ -72,6 +87,18 @@ mod tests {
     #[test]
     fn the_built_in_theme_is_valid() {
         Theme::parse(include_str!("../../templates/theme.json")).unwrap();
+    }
+
+    #[test]
+    fn an_outlined_button_keeps_a_visible_edge_whatever_the_brand_colour() {
+        let theme = |primary: &str, on: &str| {
+            Theme::parse(&format!(
+                r#"{{"primary":"{primary}","on_primary":"{on}","logo_url":null,"logo_width":140}}"#
+            ))
+            .unwrap()
+        };
+        assert_eq!(theme("#1d4ed8", "#ffffff").edge_on_white(), "#1d4ed8");
+        assert_eq!(theme("#ffcc00", "#101828").edge_on_white(), NEUTRAL_EDGE);
     }
 
     #[test]

@@ -7,6 +7,7 @@ use sha2::{Digest, Sha256};
 use sqlx::PgPool;
 use url::Url;
 
+use super::Device;
 use crate::{
     domain::{BASE62, DeliveryId, SimId},
     store::install_links::{self, LiveLink},
@@ -76,9 +77,14 @@ pub async fn find_live(pool: &PgPool, token: &str) -> crate::store::Result<Optio
     install_links::find_live(pool, &hash_token(token)).await
 }
 
-/// Counts a click and notes it in the delivery's history.
-pub async fn record_click(pool: &PgPool, token: &str, detail: &str) -> crate::store::Result<()> {
-    install_links::record_click(pool, &hash_token(token), detail).await
+/// Counts a click and notes it in the delivery's history, with the device class.
+pub async fn record_click(
+    pool: &PgPool,
+    token: &str,
+    device: Device,
+    detail: &str,
+) -> crate::store::Result<()> {
+    install_links::record_click(pool, &hash_token(token), device.as_str(), detail).await
 }
 
 #[cfg(test)]

@@ -1,8 +1,11 @@
-//! Opening an install link: credentials fetched at click time, then a redirect for a
-//! phone or the QR page for anything else.
+//! Opening an install link: "already installed" once the SIM's eSIM is, else credentials
+//! fetched at click time, then a redirect for a phone or the QR page for anything else.
 use secrecy::{ExposeSecret, SecretString};
 
-use super::{Device, page::Pages};
+use super::{
+    Device,
+    page::{OneTap, Pages},
+};
 use crate::{
     config::EmailSettings, domain::LpaActivationCode, gigs::GigsClient,
     store::install_links::LiveLink,
@@ -33,6 +36,16 @@ impl InstallPages {
         self.pages.not_available(locale)
     }
 
+    /// The page a link scanner or previewer gets: what the link is for, nothing more.
+    pub fn neutral(&self, locale: &str) -> String {
+        self.pages.neutral(locale)
+    }
+
+    /// The `Content-Security-Policy` every answer on `/install/` carries.
+    pub fn csp(&self) -> &str {
+        self.pages.csp()
+    }
+
     /// The redirect or page, and what was done (for the history, without secrets).
     pub async fn open(
         &self,
@@ -44,6 +57,13 @@ impl InstallPages {
             link.project == self.gigs.project().as_str(),
             "link of another project"
         );
+        // A QR code installs once: sending an installed SIM's reader to the installer
+        // again only meets "this code is no longer valid" (and an invitation to delete
+        // and retry, the one irreversible mistake). No credentials are fetched.
+        if link.installed_at.is_some() {
+            let page = self.pages.installed(locale)?;
+            return Ok((Opened::Page(page), "showed the already-installed page"));
+        }
         let creds = self.gigs.sim_credentials(&link.sim_id).await?;
         match (device, &creds.ios_install_url, &creds.android_install_url) {
             (Device::Ios, Some(url), _) => {
@@ -65,7 +85,14 @@ impl InstallPages {
             .as_ref()
             .ok_or_else(|| anyhow::anyhow!("Gigs has no credentials for this SIM"))?;
         let lpa = LpaActivationCode::parse(code.expose_secret())?;
-        let page = self.pages.install(&lpa, locale)?;
+        let one_tap = OneTap {
+            ios: creds.ios_install_url.as_ref().map(|u| u.expose_secret()),
+            android: creds
+                .android_install_url
+                .as_ref()
+                .map(|u| u.expose_secret()),
+        };
+        let page = self.pages.install(&lpa, one_tap, locale)?;
         Ok((Opened::Page(page), "showed the QR code page"))
     }
 }

@@ -1,18 +1,27 @@
-//! The install link's pages in the reader's language: the QR code and details, or "not available".
+//! The install link's pages in the reader's language and the brand's theme, and the
+//! Content-Security-Policy they are served with.
 use std::sync::Arc;
 
 use base64::{Engine, engine::general_purpose::STANDARD as B64};
+use url::Url;
 
 use crate::{
     config::EmailSettings,
-    domain::{DeliveryKind, LpaActivationCode},
-    email::{SAMPLE_LPA, TemplateError, Templates, qr_png, url_value},
+    domain::LpaActivationCode,
+    email::{InstallDetails, Page, PageContext, SAMPLE_LPA, TemplateError, Templates, qr_png},
 };
+
+/// The one-tap links a page may offer, fetched at click time with the code.
+pub struct OneTap<'a> {
+    pub ios: Option<&'a str>,
+    pub android: Option<&'a str>,
+}
 
 pub struct Pages {
     templates: Arc<Templates>,
     brand: Option<String>,
     support_url: Option<String>,
+    csp: String,
 }
 
 impl Pages {
@@ -25,107 +34,115 @@ impl Pages {
         ))
     }
 
-    fn with(templates: Arc<Templates>, brand: Option<&str>, support_url: Option<&str>) -> Self {
+    pub(super) fn with(
+        templates: Arc<Templates>,
+        brand: Option<&str>,
+        support_url: Option<&str>,
+    ) -> Self {
+        let csp = content_security_policy(templates.theme().logo_url.as_deref());
         Self {
             templates,
             brand: brand.map(str::to_owned),
             support_url: support_url.map(str::to_owned),
+            csp,
         }
     }
 
-    fn render(
-        &self,
-        locale: &str,
-        found: bool,
-        lpa: Option<(&LpaActivationCode, String)>,
-    ) -> Result<String, TemplateError> {
-        let t = self
-            .templates
-            .strings(locale, self.brand.as_deref(), DeliveryKind::Activation);
-        let ctx = minijinja::context! {
-            lang => locale,
-            t => t,
-            brand => self.brand.as_deref(),
-            support_url => self.support_url.as_deref(),
-            support_url_html => self.support_url.as_deref().map(url_value),
-            found => found,
-            // Base64 and the scheme hold no character HTML needs escaped.
-            qr_data_uri => lpa.as_ref().map(|(_, uri)| minijinja::Value::from_safe_string(uri.clone())),
-            lpa => lpa.as_ref().map(|(l, _)| l.expose()),
-            smdp => lpa.as_ref().map(|(l, _)| l.smdp_address()),
-            matching_id => lpa.as_ref().map(|(l, _)| l.matching_id()),
-        };
-        self.templates.render_template("install.html", ctx)
+    /// The `Content-Security-Policy` of every answer on `/install/`.
+    pub fn csp(&self) -> &str {
+        &self.csp
+    }
+
+    fn render(&self, locale: &str, page: Page<'_>) -> Result<String, TemplateError> {
+        self.templates.render_page(&PageContext {
+            locale,
+            brand: self.brand.as_deref(),
+            support_url: self.support_url.as_deref(),
+            page,
+        })
     }
 
     /// The QR code is a `data:` URI: no request to anyone else can leak it.
-    pub fn install(&self, lpa: &LpaActivationCode, locale: &str) -> anyhow::Result<String> {
-        let uri = format!(
-            "data:image/png;base64,{}",
-            B64.encode(qr_png(lpa.expose())?)
-        );
-        Ok(self.render(locale, true, Some((lpa, uri)))?)
+    pub fn install(
+        &self,
+        lpa: &LpaActivationCode,
+        one_tap: OneTap<'_>,
+        locale: &str,
+    ) -> anyhow::Result<String> {
+        let uri = qr_data_uri(lpa.expose())?;
+        let details = InstallDetails {
+            qr_data_uri: &uri,
+            lpa: lpa.expose(),
+            smdp: lpa.smdp_address(),
+            matching_id: lpa.matching_id(),
+            ios_url: one_tap.ios,
+            android_url: one_tap.android,
+        };
+        Ok(self.render(locale, Page::Install(details))?)
+    }
+
+    pub fn installed(&self, locale: &str) -> anyhow::Result<String> {
+        Ok(self.render(locale, Page::Installed)?)
+    }
+
+    /// What a link scanner or previewer gets: nothing of the SIM.
+    pub fn neutral(&self, locale: &str) -> String {
+        self.render(locale, Page::Neutral)
+            .unwrap_or_else(|_| "Open this link on your phone.".to_owned())
     }
 
     pub fn not_available(&self, locale: &str) -> String {
-        self.render(locale, false, None)
+        self.render(locale, Page::Missing)
             .unwrap_or_else(|_| "This link is not available.".to_owned())
     }
 }
 
-/// Both pages render in every language with `templates`: a broken `install.html` override
-/// stops the start instead of a subscriber's click.
+pub fn qr_data_uri(code: &str) -> anyhow::Result<String> {
+    Ok(format!(
+        "data:image/png;base64,{}",
+        B64.encode(qr_png(code)?)
+    ))
+}
+
+/// Nothing may load but the page's own inline style and `data:` images (the QR code); a
+/// theme's logo widens `img-src` by exactly its origin.
+pub fn content_security_policy(logo_url: Option<&str>) -> String {
+    let logo_origin = logo_url
+        .and_then(|u| Url::parse(u).ok())
+        .map(|u| u.origin().ascii_serialization())
+        .filter(|o| o.starts_with("https://"));
+    let img_src = match logo_origin {
+        Some(origin) => format!("data: {origin}"),
+        None => "data:".to_owned(),
+    };
+    format!(
+        "default-src 'none'; style-src 'unsafe-inline'; img-src {img_src}; \
+         frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+    )
+}
+
+/// Every page renders in every language with `templates`: a broken `install.html`
+/// override stops the start instead of a subscriber's click.
 pub fn check_pages(templates: Templates) -> Result<(), TemplateError> {
     let lpa = LpaActivationCode::parse(SAMPLE_LPA).expect("the sample code parses");
     let pages = Pages::with(Arc::new(templates), Some("Acme Mobile"), None);
     for locale in crate::email::SUPPORTED_LOCALES {
-        pages.render(locale, true, Some((&lpa, "data:,".into())))?;
-        pages.render(locale, false, None)?;
+        let details = InstallDetails {
+            qr_data_uri: "data:,",
+            lpa: lpa.expose(),
+            smdp: lpa.smdp_address(),
+            matching_id: lpa.matching_id(),
+            ios_url: Some(crate::email::SAMPLE_IOS),
+            android_url: Some(crate::email::SAMPLE_ANDROID),
+        };
+        pages.render(locale, Page::Install(details))?;
+        for page in [Page::Installed, Page::Missing, Page::Neutral] {
+            pages.render(locale, page)?;
+        }
     }
     Ok(())
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn pages_speak_the_given_language_and_offer_help() {
-        let pages = Pages::with(
-            Arc::new(Templates::new().unwrap()),
-            Some("Acme"),
-            Some("https://acme.example/help"),
-        );
-        let lpa = LpaActivationCode::parse(SAMPLE_LPA).unwrap();
-        let de = pages.install(&lpa, "de").unwrap();
-        assert!(de.contains("<html lang=\"de\">"));
-        assert!(de.contains("Installiere deine eSIM von Acme"));
-        assert!(de.contains(SAMPLE_LPA));
-        assert!(de.contains("href=\"https://acme.example/help\""));
-        let missing = pages.not_available("fr");
-        assert!(missing.contains("<html lang=\"fr\">"));
-        assert!(missing.contains("Ce lien n"));
-        assert!(missing.contains("Contacter l"));
-    }
-}
-
-#[cfg(test)]
-mod snapshots {
-    use super::*;
-
-    #[test]
-    fn both_pages_match_their_snapshots_in_every_language() {
-        let pages = Pages::with(
-            Arc::new(Templates::new().unwrap()),
-            Some("Acme Mobile"),
-            Some("https://acme.example/help"),
-        );
-        let lpa = LpaActivationCode::parse(SAMPLE_LPA).unwrap();
-        for locale in crate::email::SUPPORTED_LOCALES {
-            // A short stand-in for the QR code's data URI keeps the snapshot readable.
-            let found = pages.render(locale, true, Some((&lpa, "data:,QR".into())));
-            insta::assert_snapshot!(format!("install-{locale}"), found.unwrap());
-            insta::assert_snapshot!(format!("missing-{locale}"), pages.not_available(locale));
-        }
-    }
-}
+#[path = "page_tests.rs"]
+mod tests;

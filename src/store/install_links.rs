@@ -1,6 +1,7 @@
 //! Install-link rows: only a SHA-256 of each token is stored, never the token.
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgPool};
 
 use super::Result;
@@ -14,6 +15,8 @@ pub struct LiveLink {
     pub sim_id: SimId,
     /// The language of the email that carried the link.
     pub locale: Option<String>,
+    /// When the SIM's eSIM was installed, as Gigs told us: the link then installs nothing.
+    pub installed_at: Option<DateTime<Utc>>,
 }
 
 /// Records a delivery's link once; a retry of the delivery finds it there (still revoked
@@ -45,8 +48,9 @@ pub async fn find_live(pool: &PgPool, token_hash: &[u8]) -> Result<Option<LiveLi
     sqlx::query_as!(
         LiveLink,
         r#"SELECT l.delivery_id AS "delivery_id: DeliveryId", l.project,
-                l.sim_id AS "sim_id: SimId", d.locale
+                l.sim_id AS "sim_id: SimId", d.locale, i.installed_at AS "installed_at?"
            FROM install_links l JOIN deliveries d ON d.id = l.delivery_id
+           LEFT JOIN sim_installs i ON i.project = l.project AND i.sim_id = l.sim_id
            WHERE l.token_hash = $1 AND l.revoked_at IS NULL AND l.expires_at > now()"#,
         token_hash,
     )
@@ -55,16 +59,24 @@ pub async fn find_live(pool: &PgPool, token_hash: &[u8]) -> Result<Option<LiveLi
     .map_err(Into::into)
 }
 
-/// Counts a click and notes it in the delivery's history.
-pub async fn record_click(pool: &PgPool, token_hash: &[u8], detail: &str) -> Result<()> {
+/// Counts a click and notes it in the delivery's history, with the class of device that
+/// opened it (`iphone`, `android`, `desktop`) in its own column for the timeline.
+pub async fn record_click(
+    pool: &PgPool,
+    token_hash: &[u8],
+    device: &str,
+    detail: &str,
+) -> Result<()> {
     sqlx::query!(
         "WITH click AS (
             UPDATE install_links SET clicks = clicks + 1, last_click_at = now()
             WHERE token_hash = $1 RETURNING delivery_id
         )
-        INSERT INTO delivery_history (delivery_id, status, detail)
-        SELECT c.delivery_id, d.status, $2 FROM click c JOIN deliveries d ON d.id = c.delivery_id",
+        INSERT INTO delivery_history (delivery_id, status, detail, device)
+        SELECT c.delivery_id, d.status, $3, $2
+        FROM click c JOIN deliveries d ON d.id = c.delivery_id",
         token_hash,
+        device,
         detail,
     )
     .execute(pool)

@@ -1,4 +1,5 @@
-//! The brand owns its email: `TEMPLATES_DIR`, `preview`, the header, localized install pages.
+//! The brand owns its email: `TEMPLATES_DIR` (checked strictly at start), `preview`, the
+//! header, localized and themed install pages.
 use std::{path::PathBuf, process::Command};
 
 use mail_parser::MessageParser;
@@ -115,6 +116,89 @@ fn a_broken_override_exits_2_naming_the_file() {
     }
 }
 
+#[test]
+fn an_override_that_would_fail_silently_exits_2_naming_the_file_and_the_key() {
+    let misspelt =
+        include_str!("../../templates/email.html").replace("{{ t.title }}", "{{ t.titel }}");
+    let cases: [(&str, &str, &str); 5] = [
+        (
+            "locales/de.json",
+            r#"{"before_items": "Sei vorsichtig."}"#,
+            "before_items must be a list of strings",
+        ),
+        (
+            "locales/en.json",
+            r#"{"gretting": "Hi {first_name},"}"#,
+            "unknown key \"gretting\"",
+        ),
+        (
+            "locales/fr.json",
+            r#"{"greeting": "Bonjour {firstname},"}"#,
+            "unknown placeholder {firstname}",
+        ),
+        ("email.html", &misspelt, "unknown variable t.titel"),
+        (
+            "theme.json",
+            r#"{"logo_width": "wide"}"#,
+            "logo_width must be a whole number",
+        ),
+    ];
+    for (i, (file, content, problem)) in cases.into_iter().enumerate() {
+        let dir = scratch_dir(&format!("strict{i}"));
+        std::fs::write(dir.join(file), content).unwrap();
+
+        for args in [&["serve"][..], &["preview", "--out", "/dev/null/x"]] {
+            let (code, stderr) = binary(args, &dir);
+
+            assert_eq!(code, Some(2), "{file} {args:?}: {stderr}");
+            assert!(
+                stderr.contains(file) && stderr.contains(problem),
+                "{stderr}"
+            );
+            assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+        }
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
+
+#[test]
+fn preview_writes_the_notice_and_the_install_pages_in_the_theme() {
+    let dir = scratch_dir("colours-only");
+    std::fs::write(dir.join("theme.json"), r##"{"primary": "#b42318"}"##).unwrap();
+    for (templates, logo) in [(fixture_dir(), true), (dir.clone(), false)] {
+        let out = scratch_dir("preview-pages");
+        let status = Command::new(env!("CARGO_BIN_EXE_esim-courier"))
+            .args(["preview", "--locale", "en", "--kind", "notice", "--out"])
+            .arg(&out)
+            .env("TEMPLATES_DIR", &templates)
+            .env("BRAND_NAME", "Acme Mobile")
+            .status()
+            .unwrap();
+
+        assert!(status.success(), "{}", templates.display());
+        let read = |name: &str| std::fs::read_to_string(out.join(name)).unwrap();
+        let install = read("page-en-install.html");
+        assert!(
+            install.contains("#b42318"),
+            "the theme's colour on the page"
+        );
+        assert!(install.contains("data:image/png;base64,") && install.contains("Before you start"));
+        assert_eq!(
+            install.contains("src=\"https://acme.example/logo.png\""),
+            logo
+        );
+        assert!(read("page-en-installed.html").contains("Your eSIM is already installed"));
+        let notice = read("email-en-notice.txt");
+        assert!(
+            notice.contains("was just sent to a new email address"),
+            "{notice}"
+        );
+        assert!(!notice.contains("LPA:") && !read("email-en-notice.eml").contains("image/png"));
+        let _ = std::fs::remove_dir_all(out);
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
+
 #[tokio::test]
 async fn the_install_pages_speak_the_readers_language() {
     let app = spawn_app_with(Options {
@@ -125,8 +209,11 @@ async fn the_install_pages_speak_the_readers_language() {
     let client = &app.client;
     let unknown = format!("{}/install/{}", app.address, "A".repeat(32));
 
+    // A browser: an empty user agent is answered as a link checker.
+    let browser = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Firefox/125.0";
     let r = client
         .get(&unknown)
+        .header("user-agent", browser)
         .header("accept-language", "de-DE,de;q=0.9,en;q=0.5")
         .send()
         .await
@@ -143,6 +230,7 @@ async fn the_install_pages_speak_the_readers_language() {
 
     let english = client
         .get(&unknown)
+        .header("user-agent", browser)
         .send()
         .await
         .unwrap()

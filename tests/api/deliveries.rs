@@ -88,7 +88,10 @@ async fn a_webhook_becomes_an_email_with_qr_code_links_and_manual_details() {
             part.contains("2M-3L0MX-F8HE2"),
             "{name} has the activation code"
         );
-        assert!(part.contains("Jerry Seinfeld"), "{name} greets the user");
+        assert!(
+            part.contains("Hi Jerry,"),
+            "{name} greets the user by first name"
+        );
     }
 
     let png = msg

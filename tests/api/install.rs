@@ -1,4 +1,5 @@
-//! The device-aware install link: redirects by user agent, the QR page, expiry, revocation.
+//! The device-aware install link: redirects by user agent, the QR page, "already
+//! installed", robots answered with nothing, expiry, revocation.
 use base64::{Engine, engine::general_purpose::STANDARD as B64};
 use mail_parser::MessageParser;
 use reqwest::{Response, redirect::Policy};
@@ -13,7 +14,10 @@ const IPAD: &str = "Mozilla/5.0 (iPad; CPU OS 16_6 like Mac OS X) AppleWebKit/60
 const PIXEL: &str = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.6367.82 Mobile Safari/537.36";
 const GALAXY: &str = "Mozilla/5.0 (Linux; Android 13; SM-S918B) AppleWebKit/537.36 (KHTML, like Gecko) SamsungBrowser/23.0 Chrome/115.0.0.0 Mobile Safari/537.36";
 const WINDOWS: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36 Edg/124.0.0.0";
+/// Also what iPadOS Safari sends by default.
 const MAC: &str = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Safari/605.1.15";
+/// Android Chrome with "Desktop site" on.
+const ANDROID_DESKTOP_SITE: &str = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36";
 
 async fn app_with_links() -> TestApp {
     let app = spawn_app_with(Options {
@@ -71,6 +75,25 @@ async fn open(link: &str, user_agent: &str) -> Response {
 fn assert_private(r: &Response) {
     assert_eq!(r.headers()["cache-control"], "no-store");
     assert_eq!(r.headers()["referrer-policy"], "no-referrer");
+    assert_eq!(r.headers()["x-robots-tag"], "noindex");
+    assert_eq!(
+        r.headers()["content-security-policy"],
+        "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'; \
+         base-uri 'none'; form-action 'none'"
+    );
+}
+
+/// How many times Gigs was asked for credentials.
+async fn credential_calls(app: &TestApp) -> usize {
+    let requests = app.gigs.received_requests().await.unwrap();
+    requests
+        .iter()
+        .filter(|r| r.url.path().ends_with("/credentials"))
+        .count()
+}
+
+async fn history_len(app: &TestApp, id: &str) -> usize {
+    app.delivery(id).await["history"].as_array().unwrap().len()
 }
 
 #[tokio::test]
@@ -96,7 +119,7 @@ async fn other_devices_get_a_page_with_the_qr_code_and_manual_details() {
     let app = app_with_links().await;
     let link = emailed_link(&app, &app.deliver_event(ACTIVATED).await).await;
 
-    for ua in [WINDOWS, MAC, ""] {
+    for ua in [WINDOWS, MAC] {
         let r = open(&link, ua).await;
         assert_eq!(r.status(), 200, "{ua}");
         assert_private(&r);
@@ -208,6 +231,25 @@ async fn clicks_are_counted_and_the_table_holds_no_token_or_credential() {
     for secret in [token.as_str(), "2M-3L0MX-F8HE2", "esimsetup"] {
         assert!(!table.contains(secret), "{secret} in install_links");
     }
+    let devices: Vec<Option<String>> = sqlx::query_scalar(
+        "SELECT device FROM delivery_history WHERE delivery_id = $1 ORDER BY seq",
+    )
+    .bind(&id)
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    let opened: Vec<&str> = devices.iter().flatten().map(String::as_str).collect();
+    assert_eq!(
+        opened,
+        ["iphone", "android", "desktop"],
+        "one class per opening"
+    );
+    assert_eq!(
+        devices.len(),
+        history_len(&app, &id).await,
+        "NULL on every other line"
+    );
+
     let logs = crate::logs::captured();
     assert!(
         logs.contains("install link opened"),
@@ -250,5 +292,128 @@ async fn the_install_page_speaks_the_language_the_email_was_sent_in() {
         page.contains("<html lang=\"de\""),
         "{}",
         &page[..200.min(page.len())]
+    );
+}
+
+#[tokio::test]
+async fn the_computer_page_puts_before_you_start_above_the_qr_code() {
+    let app = app_with_links().await;
+    let link = emailed_link(&app, &app.deliver_event(ACTIVATED).await).await;
+
+    let page = open(&link, WINDOWS).await.text().await.unwrap();
+
+    let before = page.find("<h2>Before you start</h2>").expect("a heading");
+    assert!(
+        before < page.find("class=\"qr\"").unwrap(),
+        "guidance first"
+    );
+    assert!(page.contains("iOS 17.4") && page.contains("<h2>If it does not work</h2>"));
+}
+
+#[tokio::test]
+async fn a_phone_the_page_cannot_recognise_gets_both_one_tap_links() {
+    let app = app_with_links().await;
+    let link = emailed_link(&app, &app.deliver_event(ACTIVATED).await).await;
+
+    for ua in [MAC, ANDROID_DESKTOP_SITE] {
+        let r = open(&link, ua).await;
+
+        assert_eq!(r.status(), 200, "{ua}");
+        let page = r.text().await.unwrap();
+        assert!(page.contains(&format!("href=\"{IOS_URL}\"")), "{ua}");
+        assert!(page.contains(&format!("href=\"{ANDROID_URL}\"")), "{ua}");
+        assert!(page.contains("data:image/png;base64,"), "and the QR code");
+    }
+}
+
+#[tokio::test]
+async fn once_installed_the_link_says_so_on_every_device_without_asking_gigs() {
+    let app = app_with_links().await;
+    let id = app.deliver_event(ACTIVATED).await;
+    let link = emailed_link(&app, &id).await;
+    assert_eq!(
+        app.post_webhook("msg_installed", INSTALLED).await.status(),
+        200
+    );
+    let calls = credential_calls(&app).await;
+
+    for ua in [IPHONE, PIXEL, WINDOWS] {
+        let r = open(&link, ua).await;
+
+        assert_eq!(r.status(), 200, "no redirect to an installer: {ua}");
+        assert_private(&r);
+        let page = r.text().await.unwrap();
+        assert!(
+            page.contains("<h1>Your eSIM is already installed</h1>"),
+            "{ua}"
+        );
+        assert!(page.contains("data roaming") && page.contains("https://acme.example/help"));
+        assert!(
+            !page.contains("2M-3L0MX-F8HE2") && !page.contains("esimsetup"),
+            "{ua}"
+        );
+    }
+    assert_eq!(
+        credential_calls(&app).await,
+        calls,
+        "no credentials fetched"
+    );
+    let history = app.delivery(&id).await["history"].to_string();
+    assert_eq!(
+        history.matches("showed the already-installed page").count(),
+        3
+    );
+}
+
+#[tokio::test]
+async fn scanners_previewers_and_head_requests_get_a_neutral_page_and_cost_nothing() {
+    let app = app_with_links().await;
+    let id = app.deliver_event(ACTIVATED).await;
+    let link = emailed_link(&app, &id).await;
+    let (calls, lines) = (credential_calls(&app).await, history_len(&app, &id).await);
+    let robots = [
+        "Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)",
+        "WhatsApp/2.23.20.0 A",
+        "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
+        "facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)",
+        "",
+    ];
+    let client = esim_courier::tls::client_builder()
+        .redirect(Policy::none())
+        .build()
+        .unwrap();
+
+    let mut answers = Vec::new();
+    for ua in robots {
+        answers.push(open(&link, ua).await);
+    }
+    answers.push(
+        client
+            .head(&link)
+            .header("user-agent", IPHONE)
+            .send()
+            .await
+            .unwrap(),
+    );
+
+    for r in answers {
+        assert_eq!(r.status(), 200);
+        assert_private(&r);
+        let page = r.text().await.unwrap();
+        for secret in ["2M-3L0MX-F8HE2", "esimsetup", "data:image"] {
+            assert!(!page.contains(secret), "{secret}");
+        }
+    }
+    assert_eq!(credential_calls(&app).await, calls, "no Gigs call");
+    assert_eq!(history_len(&app, &id).await, lines, "no opening recorded");
+    let clicks: i32 = sqlx::query_scalar("SELECT clicks FROM install_links")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(clicks, 0);
+    assert_eq!(
+        open(&link, IPHONE).await.status(),
+        302,
+        "the person still gets through"
     );
 }
