@@ -7,7 +7,7 @@ use crate::{
     email::{EmailComposer, Recipient, SendError},
     gigs::{GigsClient, GigsError, User as GigsUser},
     install::InstallLinks,
-    store::{Claimed, suppressions},
+    store::{Claimed, queue::NewNotice, suppressions},
 };
 
 /// Why an attempt did not send; reasons never carry credentials.
@@ -60,6 +60,8 @@ pub struct Prepared {
     pub message: Message,
     pub message_id: String,
     pub locale: &'static str,
+    /// A notice to the SIM's previous address, queued when this one is delivered.
+    pub notice: Option<NewNotice>,
 }
 
 pub struct Attempt<'a> {
@@ -77,6 +79,9 @@ impl Attempt<'_> {
         c: &Claimed,
         resolved: &mut Resolved,
     ) -> Result<Prepared, AttemptError> {
+        if c.kind == DeliveryKind::Notice {
+            return self.prepare_notice(c, resolved).await;
+        }
         let sim = c
             .sim_id
             .as_ref()
@@ -90,6 +95,7 @@ impl Attempt<'_> {
         resolved.user_id = Some(user_id.clone());
         let user = self.gigs.user(&user_id).await?;
         let (address, email) = self.address(&user).await?;
+        let notice = self.notice_for(c, sim, &email).await?;
         resolved.recipient = Some(email);
 
         // Credentials are fetched last, once there is somewhere to send them.
@@ -126,6 +132,7 @@ impl Attempt<'_> {
             message: composed.message,
             message_id: composed.message_id,
             locale: composed.locale,
+            notice,
         })
     }
 

@@ -4,7 +4,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use super::{attempt::AttemptError, retry};
-use crate::domain::DeliveryStatus;
+use crate::{domain::DeliveryStatus, store::queue::NewNotice};
 
 /// How an attempt ended.
 #[derive(Debug, PartialEq)]
@@ -12,6 +12,8 @@ pub enum Outcome {
     Delivered {
         message_id: String,
         locale: &'static str,
+        /// A notice to the SIM's previous address, queued with this outcome.
+        notice: Option<NewNotice>,
     },
     Skipped {
         reason: String,
@@ -66,6 +68,7 @@ pub struct Sent {
     pub message_id: String,
     pub locale: &'static str,
     pub to: String,
+    pub notice: Option<NewNotice>,
 }
 
 /// A claim past the last attempt: earlier attempts were interrupted (their worker died),
@@ -92,12 +95,18 @@ pub fn decide(
     let decision = match result {
         Ok(sent) => Decision {
             detail: format!(
-                "accepted by the mail server for {} (locale {})",
-                sent.to, sent.locale
+                "accepted by the mail server for {} (locale {}){}",
+                sent.to,
+                sent.locale,
+                sent.notice
+                    .as_ref()
+                    .map(|n| format!("; a notice ({}) goes to the previous address", n.id))
+                    .unwrap_or_default()
             ),
             outcome: Outcome::Delivered {
                 message_id: sent.message_id,
                 locale: sent.locale,
+                notice: sent.notice,
             },
         },
         Err(AttemptError::Skip(reason)) => Decision {
@@ -159,6 +168,7 @@ mod tests {
             message_id: "<dlv_1@acme.example>".into(),
             locale: "en",
             to: "j***@example.com".into(),
+            notice: None,
         };
         let d = decide(Ok(sent), 1, &POLICY, Utc::now(), 0.5).unwrap();
         assert_eq!(
@@ -166,6 +176,7 @@ mod tests {
             Outcome::Delivered {
                 message_id: "<dlv_1@acme.example>".into(),
                 locale: "en",
+                notice: None,
             }
         );
         assert!(d.detail.contains("j***@example.com") && d.detail.contains("locale en"));

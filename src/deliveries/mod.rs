@@ -1,6 +1,7 @@
 //! Deliveries: the worker that claims due deliveries, runs attempts and records outcomes.
 mod attempt;
 pub mod decide;
+mod notice;
 mod outcome;
 pub mod policy;
 mod resend;

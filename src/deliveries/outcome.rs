@@ -79,9 +79,13 @@ fn finish_of<'a>(
     alert: Option<&'a NewAlert>,
 ) -> Finish<'a> {
     let outcome = &decision.outcome;
-    let (message_id, locale) = match outcome {
-        Outcome::Delivered { message_id, locale } => (Some(message_id.as_str()), Some(*locale)),
-        _ => (None, None),
+    let (message_id, locale, notice) = match outcome {
+        Outcome::Delivered {
+            message_id,
+            locale,
+            notice,
+        } => (Some(message_id.as_str()), Some(*locale), notice.as_ref()),
+        _ => (None, None, None),
     };
     Finish {
         alert,
@@ -96,6 +100,7 @@ fn finish_of<'a>(
         recipient: resolved.recipient.as_deref(),
         detail: &decision.detail,
         locale,
+        notice,
     }
 }
 

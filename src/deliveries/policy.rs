@@ -2,7 +2,10 @@
 //! store read under its lock, so every branch is unit-tested without a database.
 use std::time::Duration;
 
-use crate::store::reminders::ReminderState;
+use crate::{
+    domain::DeliveryKind,
+    store::{notices::Previous, reminders::ReminderState},
+};
 
 /// The limits a reminder must pass (`REMINDER_MIN_INTERVAL_HOURS`, `REMINDER_MAX`).
 #[derive(Debug, Clone, Copy)]
@@ -46,6 +49,23 @@ pub fn reminder(state: &ReminderState, limits: ReminderLimits) -> ReminderVerdic
     } else {
         ReminderVerdict::Send
     }
+}
+
+/// Whether a credentials email about to go to `current` calls for a notice to the address
+/// the SIM's previous email went to: for a resend or a reminder (which go to the Gigs
+/// user's current address), when that address is another one. An activation is the SIM's
+/// first email; a notice never calls for another.
+pub fn notice_to(
+    kind: DeliveryKind,
+    previous: Option<Previous>,
+    current: &str,
+) -> Option<Previous> {
+    let previous = previous?;
+    let moved = !previous
+        .recipient
+        .trim()
+        .eq_ignore_ascii_case(current.trim());
+    (matches!(kind, DeliveryKind::Resend | DeliveryKind::Reminder) && moved).then_some(previous)
 }
 
 /// Why no reminder when the subscription has no delivered email to follow up.
@@ -152,6 +172,26 @@ mod tests {
             open_reminders: 1,
         };
         assert_eq!(refused(&everything, LIMITS), "the eSIM is installed");
+    }
+
+    #[test]
+    fn only_a_resend_or_reminder_to_a_new_address_calls_for_a_notice() {
+        let old = || {
+            Some(Previous {
+                recipient: "Jerry@Example.com".into(),
+                locale: Some("de".into()),
+            })
+        };
+        let moved = notice_to(DeliveryKind::Resend, old(), "new@example.com");
+        assert_eq!(moved.unwrap().locale.as_deref(), Some("de"));
+        assert!(notice_to(DeliveryKind::Reminder, old(), "new@example.com").is_some());
+        assert!(
+            notice_to(DeliveryKind::Resend, old(), " jerry@example.com ").is_none(),
+            "the same address in another case"
+        );
+        assert!(notice_to(DeliveryKind::Activation, old(), "new@example.com").is_none());
+        assert!(notice_to(DeliveryKind::Notice, old(), "new@example.com").is_none());
+        assert!(notice_to(DeliveryKind::Resend, None, "new@example.com").is_none());
     }
 
     #[test]

@@ -287,6 +287,7 @@ impl Worker {
         }
         self.mailer.send(prepared.message).await?;
         Ok(Sent {
+            notice: prepared.notice,
             message_id: prepared.message_id,
             locale: prepared.locale,
             to: resolved

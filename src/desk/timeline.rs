@@ -156,7 +156,7 @@ fn delivery_items<'a>(
                 item(Source::Relay, "bounced", format!("Bounced: {detail}"))
             }
             (false, true, DeliveryStatus::Pending) => item(Source::Courier, "note", detail.into()),
-            (false, false, _) => match note(detail) {
+            (false, false, _) => match note(detail, line.device.as_deref()) {
                 Some((source, kind, text)) => item(source, kind, text),
                 None => continue,
             },
@@ -190,9 +190,9 @@ fn skipped(detail: &str) -> String {
 }
 
 /// A note kept in a delivery's history that says something to an agent, and how.
-fn note(detail: &str) -> Option<(Source, &'static str, String)> {
+fn note(detail: &str, device: Option<&str>) -> Option<(Source, &'static str, String)> {
     if let Some(rest) = detail.strip_prefix("install link opened on ") {
-        let device = device_class(rest);
+        let device = device.and_then(known_class).or_else(|| device_class(rest));
         let text = match device {
             Some(d) => format!("The install link was opened on {}", device_name(d)),
             // Openings recorded before the device class was kept: the page served tells.
@@ -222,6 +222,12 @@ pub fn device_class(label: &str) -> Option<&'static str> {
     } else {
         None
     }
+}
+
+fn known_class(class: &str) -> Option<&'static str> {
+    ["iphone", "android", "desktop"]
+        .into_iter()
+        .find(|c| *c == class)
 }
 
 fn device_name(class: &str) -> &'static str {

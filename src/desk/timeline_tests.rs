@@ -31,6 +31,9 @@ fn line(minute: u32, status: DeliveryStatus, detail: &str) -> StoryLine {
         at: t(minute),
         status,
         detail: detail.into(),
+        device: detail
+            .starts_with("install link opened")
+            .then(|| "iphone".to_owned()),
     }
 }
 

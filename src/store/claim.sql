@@ -25,7 +25,7 @@ WITH expired AS (
     -- Installed-ness read at claim time, not copied earlier: a reminder claimed after the
     -- eSIM was installed is then skipped, whatever order the two commits came in.
     RETURNING d.id, d.lease_token, d.attempts, d.project, d.sim_id,
-        d.subscription_id, d.user_id, d.kind,
+        d.subscription_id, d.user_id, d.kind, d.recipient, d.locale,
         (SELECT si.installed_at FROM sim_installs si
          WHERE si.project = d.project AND si.sim_id = d.sim_id) AS installed_at,
         due.reclaimed
@@ -39,5 +39,6 @@ WITH expired AS (
 SELECT id AS "id!: DeliveryId", lease_token AS "lease_token!", attempts AS "attempts!",
     project AS "project!", sim_id AS "sim_id: SimId",
     subscription_id AS "subscription_id: SubscriptionId", user_id AS "user_id: UserId",
-    kind AS "kind!: DeliveryKind", installed_at AS "installed_at?", reclaimed AS "reclaimed!"
+    kind AS "kind!: DeliveryKind", recipient, locale, installed_at AS "installed_at?",
+    reclaimed AS "reclaimed!"
 FROM claimed

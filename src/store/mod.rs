@@ -10,6 +10,7 @@ pub mod history;
 pub mod install_links;
 pub mod installs;
 pub mod locks;
+pub mod notices;
 pub mod queue;
 pub mod reminders;
 mod rows;

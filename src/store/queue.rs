@@ -4,7 +4,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
-use super::{Claimed, Result, alerts::NewAlert};
+use super::{Claimed, NOTIFY_CHANNEL, Result, alerts::NewAlert};
 use crate::domain::{
     AlertKind, DeliveryId, DeliveryKind, DeliveryStatus, SimId, SubscriptionId, UserId,
 };
@@ -59,6 +59,17 @@ pub struct Finish<'a> {
     pub locale: Option<&'a str>,
     /// Queued with the outcome, in the same statement.
     pub alert: Option<&'a NewAlert>,
+    /// Queued with a delivered outcome, in the same statement.
+    pub notice: Option<&'a NewNotice>,
+}
+
+/// A notice to the SIM's previous address, queued when its credentials went elsewhere.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewNotice {
+    pub id: DeliveryId,
+    pub to: String,
+    pub locale: Option<String>,
+    pub first_line: String,
 }
 
 /// Records the outcome if this worker still holds the lease; false when it lost it.
@@ -78,6 +89,11 @@ pub async fn finish(pool: &PgPool, claimed: &Claimed, f: &Finish<'_>) -> Result<
         f.alert.map(|a| a.kind) as Option<AlertKind>,
         f.alert.map(|a| a.text.as_str()),
         f.alert.map(|a| a.dedupe_key.as_str()),
+        f.notice.map(|n| &n.id) as Option<&DeliveryId>,
+        f.notice.map(|n| n.to.as_str()),
+        f.notice.and_then(|n| n.locale.as_deref()),
+        f.notice.map(|n| n.first_line.as_str()),
+        NOTIFY_CHANNEL,
     )
     .fetch_one(pool)
     .await?;

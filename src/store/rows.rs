@@ -54,6 +54,10 @@ pub struct Claimed {
     pub subscription_id: Option<SubscriptionId>,
     pub user_id: Option<UserId>,
     pub kind: DeliveryKind,
+    /// Where a notice goes (a credentials email goes to the Gigs user's current address).
+    pub recipient: Option<String>,
+    /// A notice's language: that of the email it follows.
+    pub locale: Option<String>,
     pub installed_at: Option<DateTime<Utc>>,
     /// The previous holder's lease ran out: its worker died or stalled.
     pub reclaimed: bool,

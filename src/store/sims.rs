@@ -107,6 +107,9 @@ pub struct StoryLine {
     pub at: DateTime<Utc>,
     pub status: DeliveryStatus,
     pub detail: String,
+    /// On an install link's opening: `iphone`, `android` or `desktop` (recorded since
+    /// the third release; earlier openings have only their text).
+    pub device: Option<String>,
 }
 
 /// A Gigs event about the SIM.
@@ -159,7 +162,7 @@ pub async fn story(pool: &PgPool, sim: &SimId) -> Result<Option<SimStory>> {
     let lines = sqlx::query_as!(
         StoryLine,
         r#"SELECT delivery_id AS "delivery_id: DeliveryId", at,
-                status AS "status: DeliveryStatus", detail
+                status AS "status: DeliveryStatus", detail, device
            FROM delivery_history WHERE delivery_id = ANY($1) ORDER BY at, seq"#,
         &ids,
     )

@@ -306,6 +306,7 @@ async fn a_claim_whose_lease_ran_out_is_picked_up_again() {
         detail: "late",
         locale: None,
         alert: None,
+        notice: None,
     };
     let late = queue::finish(&app.pool, &dead[0], &outcome).await.unwrap();
     assert!(!late);
