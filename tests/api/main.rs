@@ -7,6 +7,8 @@ mod brand;
 mod cli;
 mod closed_loop;
 mod deliveries;
+mod desk;
+mod desk_story;
 mod faults;
 mod helpers;
 mod hostile;

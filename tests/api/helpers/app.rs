@@ -10,7 +10,7 @@ use esim_courier::{
 use sqlx::PgPool;
 use wiremock::MockServer;
 
-use super::{GIGS_KEY, NAMED_TOKEN, SECRET, TOKEN, TestDb, fresh_database};
+use super::{GIGS_KEY, NAMED_TOKEN, SECRET, TOKEN, TestDb, VIEWER_TOKEN, fresh_database};
 use crate::smtp::SmtpSink;
 
 pub struct TestApp {
@@ -51,7 +51,7 @@ impl Default for Options {
 /// after.
 pub fn settings(db_url: &str, gigs_url: &str, smtp_port: u16, opts: &Options) -> Settings {
     let smtp = format!("smtp://127.0.0.1:{smtp_port}");
-    let tokens = format!("{TOKEN} support-desk:{NAMED_TOKEN}");
+    let tokens = format!("{TOKEN} support-desk:{NAMED_TOKEN} viewer-desk:{VIEWER_TOKEN}");
     let attempts = opts.max_attempts.to_string();
     let env = Env::from_pairs([
         ("DATABASE_URL", db_url),
@@ -59,6 +59,10 @@ pub fn settings(db_url: &str, gigs_url: &str, smtp_port: u16, opts: &Options) ->
         ("LISTEN_ADDR", "127.0.0.1:0"),
         ("GIGS_WEBHOOK_SECRETS", SECRET),
         ("STATUS_API_TOKENS", tokens.as_str()),
+        (
+            "STATUS_API_ROLES",
+            "support-desk=support,viewer-desk=viewer",
+        ),
         ("GIGS_API_URL", gigs_url),
         ("GIGS_PROJECT", super::PROJECT),
         ("GIGS_API_KEY", GIGS_KEY),

@@ -15,6 +15,9 @@ pub const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 pub const TOKEN: &str = "status-token-for-tests";
 /// Configured as `support-desk:…`: actions taken with it are recorded by that name.
 pub const NAMED_TOKEN: &str = "desk-token-for-tests";
+/// Configured as `viewer-desk:…` with the role `viewer` (`support-desk` is `support`; the
+/// unnamed `TOKEN` is not listed, so it is an admin).
+pub const VIEWER_TOKEN: &str = "viewer-token-for-tests";
 pub const PROJECT: &str = "acme-mobile";
 pub const GIGS_KEY: &str = "gigs-test-key";
 

@@ -93,6 +93,28 @@ impl TestApp {
             .unwrap()
     }
 
+    /// A status API call with `token`: GET, POST (with a JSON body) or DELETE.
+    pub async fn call_as(
+        &self,
+        token: &str,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> reqwest::Response {
+        let mut req = self
+            .client
+            .request(method, format!("{}{path}", self.address))
+            .bearer_auth(token);
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        req.send().await.unwrap()
+    }
+
+    pub async fn get_as(&self, token: &str, path: &str) -> reqwest::Response {
+        self.call_as(token, reqwest::Method::GET, path, None).await
+    }
+
     pub async fn delivery(&self, id: &str) -> Value {
         let response = self.get(&format!("/deliveries/{id}")).await;
         assert_eq!(response.status(), 200);
