@@ -7,6 +7,7 @@ use std::{
 };
 
 use anyhow::Context;
+use secrecy::ExposeSecret;
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 
@@ -16,12 +17,12 @@ use crate::{
     config::{CoreSettings, DatabaseSettings, GigsSettings, Settings},
     deliveries::{Worker, policy::ReminderLimits},
     gigs::GigsClient,
-    http::{self, BodyTimeout, ResendLimit, StatusTokens},
+    http::{self, BodyTimeout, FailureLimiter, ResendLimit, SessionRules, StatusTokens},
     install::InstallPages,
     jobs::Jobs,
     lifecycle::{Reconciler, Reconciling, Report},
     memory::HeapTrim,
-    operations::Retention,
+    operations::{OverviewFigures, Retention},
     store,
     telemetry::Metrics,
     webhooks::{Batchers, IngestPolicy, Ingestor, WebhookVerifier},
@@ -130,7 +131,8 @@ impl Application {
             tokens: StatusTokens::new(
                 &settings.http.status_api_tokens,
                 &settings.http.status_api_roles,
-            ),
+            )
+            .keyed(settings.email.install_link_key.expose_secret().as_bytes()),
             install: InstallPages::new(services.gigs.clone(), &settings.email)?,
             pool: services.pool.clone(),
             metrics: services.metrics.clone(),
@@ -139,6 +141,16 @@ impl Application {
             bounces: bounce_providers(&settings, services.alerts)?,
             max_connections: settings.http.max_connections,
             shutdown_grace: settings.worker.shutdown_grace,
+            console: SessionRules {
+                lasts: Duration::from_secs(12 * 3600),
+                secure: settings
+                    .email
+                    .public_base_url
+                    .as_ref()
+                    .is_some_and(|u| u.scheme() == "https"),
+                sign_ins: FailureLimiter::new(10),
+                quiet: settings.operations.alert_quiet,
+            },
         };
         let server = http::server(state, listener)?;
         Ok(Self {
@@ -185,6 +197,9 @@ impl Application {
             None
         };
         background(&mut jobs, &self.services, &self.core, worker)?;
+        jobs.periodic(OverviewFigures {
+            pool: self.services.pool.clone(),
+        });
         // Recording stops only after HTTP has: a webhook in flight at SIGTERM is kept.
         let http_stopped = CancellationToken::new();
         jobs.task("ingest", self.batchers.run(http_stopped.clone()));

@@ -12,11 +12,15 @@ use crate::domain::{Permission, Role, mask_addresses, mask_email};
 
 /// Digests of `STATUS_API_TOKENS`: comparing fixed-length digests hides token lengths too.
 #[derive(Clone)]
-pub struct StatusTokens(Vec<Known>);
+pub struct StatusTokens(Vec<Known>, Vec<u8>);
 
 #[derive(Clone)]
 struct Known {
     digest: [u8; 32],
+    /// What a console session remembers of the token that opened it (see `keyed`).
+    mac: [u8; 32],
+    /// The token itself, kept only until `keyed` derives its MAC.
+    secret: Option<SecretString>,
     name: Option<String>,
     role: Role,
 }
@@ -34,12 +38,47 @@ impl StatusTokens {
                         .map_or(Role::Admin, |(_, role)| *role);
                     Known {
                         digest: digest(token),
+                        mac: [0; 32],
+                        secret: Some(SecretString::from(token.to_owned())),
                         name: name.map(str::to_owned),
                         role,
                     }
                 })
                 .collect(),
+            Vec::new(),
         )
+    }
+
+    /// With the key console sessions remember tokens by: a session stores the HMAC of
+    /// its token, never the token or a plain hash of it, and ends when no configured token
+    /// has that HMAC any more (the token was removed or rotated).
+    pub fn keyed(mut self, key: &[u8]) -> Self {
+        for known in &mut self.0 {
+            if let Some(secret) = known.secret.take() {
+                known.mac = session_mac(key, secret.expose_secret());
+            }
+        }
+        self.1 = key.to_vec();
+        self
+    }
+
+    /// The HMAC a console session keeps of `presented`.
+    pub fn mac_of(&self, presented: &str) -> [u8; 32] {
+        session_mac(&self.1, presented)
+    }
+
+    /// Who the token with this MAC is, if one is still configured.
+    pub fn by_mac(&self, mac: &[u8]) -> Option<StatusAuth> {
+        let mut found = None;
+        for known in &self.0 {
+            if bool::from(known.mac.as_slice().ct_eq(mac)) {
+                found = Some(StatusAuth {
+                    name: known.name.clone(),
+                    role: known.role,
+                });
+            }
+        }
+        found
     }
 
     /// Who the token is, when it is one of ours. Every token is compared, so timing does
@@ -73,6 +112,14 @@ fn split_name(entry: &str) -> (Option<&str>, &str) {
         }
         _ => (None, entry),
     }
+}
+
+fn session_mac(key: &[u8], token: &str) -> [u8; 32] {
+    use hmac::{Hmac, Mac};
+    let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes any key length");
+    mac.update(b"esim-courier console session\0");
+    mac.update(token.as_bytes());
+    mac.finalize().into_bytes().into()
 }
 
 fn digest(token: &str) -> [u8; 32] {

@@ -4,6 +4,7 @@ use super::{
     routing::{only, post_json, readable},
 };
 use actix_web::{HttpResponse, web};
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use sqlx::PgPool;
 
@@ -89,6 +90,13 @@ pub struct ListParams {
     /// `true`: only deliveries whose SIM's eSIM is installed; `false`: not installed.
     #[param(value_type = Option<bool>)]
     installed: Option<String>,
+    /// `activation`, `resend`, `reminder` or `notice`.
+    #[param(value_type = Option<DeliveryKind>)]
+    kind: Option<String>,
+    /// Created at or after this time (RFC 3339).
+    since: Option<DateTime<Utc>>,
+    /// Created before this time (RFC 3339).
+    until: Option<DateTime<Utc>>,
     /// Page size, 1 to 200; default 20.
     #[param(value_type = Option<i64>, minimum = 1, maximum = 200)]
     limit: Option<String>,
@@ -132,6 +140,14 @@ impl ListParams {
                 ));
             }
         };
+        let kind = self
+            .kind
+            .as_deref()
+            .map(|k| {
+                k.parse::<DeliveryKind>()
+                    .map_err(|_| ApiError::BadRequest(format!("kind {k:?} is not a delivery kind")))
+            })
+            .transpose()?;
         let before_seq = match self.after.as_deref() {
             None => None,
             Some(after) => Some(cursor(pool, after).await?),
@@ -144,6 +160,9 @@ impl ListParams {
             status,
             event: self.event,
             installed,
+            kind,
+            since: self.since,
+            until: self.until,
             before_seq,
         };
         Ok((filter, limit))
@@ -217,9 +236,24 @@ pub async fn resend_delivery(
     metrics: web::Data<Metrics>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
+    let new_id = resend_one(&pool, &auth, &path, limit.0, &metrics).await?;
+    let view = with_history(&pool, &new_id)
+        .await?
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("resent delivery vanished")))?;
+    Ok(HttpResponse::Accepted().json(view.for_caller(&auth)))
+}
+
+/// A resend of delivery `id` by this caller, audited; the console's Resend button too.
+pub(super) async fn resend_one(
+    pool: &PgPool,
+    auth: &StatusAuth,
+    id: &str,
+    interval: std::time::Duration,
+    metrics: &Metrics,
+) -> Result<DeliveryId, ApiError> {
     auth.require(Permission::Resend)?;
-    let original = parse_id(&path)?;
-    let row = store::get(&pool, &original)
+    let original = parse_id(id)?;
+    let row = store::get(pool, &original)
         .await?
         .ok_or(ApiError::NotFound("no such delivery"))?;
     if row.sim_id.is_none() {
@@ -230,7 +264,7 @@ pub async fn resend_delivery(
             "a notice carries no credentials: resend the email it tells about",
         ));
     }
-    let sim_type = store::sim_type(&pool, &row.event_id).await?;
+    let sim_type = store::sim_type(pool, &row.event_id).await?;
     if sim_type.as_deref().is_some_and(|t| t != "eSIM") {
         return Err(ApiError::Conflict(
             "the SIM is not an eSIM: there are no credentials to email",
@@ -240,21 +274,17 @@ pub async fn resend_delivery(
         label: auth.actor(),
         audited_as: Some((auth.name.as_deref(), auth.role)),
     };
-    let new_id = match deliveries::resend(&pool, &row, limit.0, &by).await? {
-        Resend::Created(id) => id,
-        Resend::TooSoon { retry_after_secs } => {
-            return Err(ApiError::TooManyRequests {
-                message: format!(
-                    "this SIM was resent less than {} s ago; try again in {retry_after_secs} s",
-                    limit.0.as_secs()
-                ),
-                retry_after_secs,
-            });
+    match deliveries::resend(pool, &row, interval, &by).await? {
+        Resend::Created(id) => {
+            metrics.desk.audited(AuditAction::Resend);
+            Ok(id)
         }
-    };
-    let view = with_history(&pool, &new_id)
-        .await?
-        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("resent delivery vanished")))?;
-    metrics.desk.audited(AuditAction::Resend);
-    Ok(HttpResponse::Accepted().json(view.for_caller(&auth)))
+        Resend::TooSoon { retry_after_secs } => Err(ApiError::TooManyRequests {
+            message: format!(
+                "this SIM was resent less than {} s ago; try again in {retry_after_secs} s",
+                interval.as_secs()
+            ),
+            retry_after_secs,
+        }),
+    }
 }

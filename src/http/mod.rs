@@ -1,7 +1,9 @@
 //! The HTTP wing: every route, bearer auth, error mapping, OpenAPI and the JSON views.
+mod alerts;
 mod audit;
 mod auth;
 mod bounces;
+mod console;
 mod deadline;
 mod deliveries;
 mod desk;
@@ -9,6 +11,7 @@ pub mod error;
 mod headers;
 mod health;
 mod install;
+mod limiter;
 mod openapi;
 mod operations;
 mod params;
@@ -23,8 +26,10 @@ use sqlx::PgPool;
 use tracing_actix_web::TracingLogger;
 
 pub use auth::{StatusAuth, StatusTokens};
+pub use console::SessionRules;
 pub use deliveries::ResendLimit;
 pub use error::{ApiError, error_response};
+pub use limiter::FailureLimiter;
 pub use openapi::ApiDoc;
 pub use webhooks::{BodyTimeout, MAX_BODY_BYTES, WebhookError, WebhookReceived};
 
@@ -50,6 +55,7 @@ pub struct State {
     pub max_connections: usize,
     /// How long in-flight requests may finish after a stop (at most 10 s).
     pub shutdown_grace: Duration,
+    pub console: SessionRules,
 }
 
 /// The server on `listener`. It does not watch signals: the caller stops it, together
@@ -59,7 +65,7 @@ pub fn server(state: State, listener: TcpListener) -> anyhow::Result<Server> {
     let workers = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
     let per_worker = state.max_connections.div_ceil(workers);
     let shutdown = state.shutdown_grace.as_secs().clamp(1, 10);
-    let shared = Shared::new(state);
+    let shared = Shared::new(state)?;
     let server = HttpServer::new(move || {
         App::new()
             .wrap(TracingLogger::<RedactedRootSpan>::new())
@@ -74,6 +80,8 @@ pub fn server(state: State, listener: TcpListener) -> anyhow::Result<Server> {
             .configure(operations::routes)
             .configure(desk::routes)
             .configure(audit::routes)
+            .configure(alerts::routes)
+            .configure(console::routes)
             .configure(health::routes)
             .configure(openapi::routes)
             .default_service(web::to(routing::not_found))
@@ -102,11 +110,13 @@ struct Shared {
     resend_limit: web::Data<ResendLimit>,
     body_timeout: web::Data<BodyTimeout>,
     bounces: web::Data<BounceProviders>,
+    pages: web::Data<console::Pages>,
+    console: web::Data<SessionRules>,
 }
 
 impl Shared {
-    fn new(state: State) -> Self {
-        Self {
+    fn new(state: State) -> anyhow::Result<Self> {
+        Ok(Self {
             verifier: web::Data::new(state.verifier),
             ingestor: web::Data::new(state.ingestor),
             tokens: web::Data::new(state.tokens),
@@ -116,7 +126,9 @@ impl Shared {
             resend_limit: web::Data::new(state.resend_limit),
             body_timeout: web::Data::new(state.body_timeout),
             bounces: web::Data::new(state.bounces),
-        }
+            pages: web::Data::new(console::Pages::new()?),
+            console: web::Data::new(state.console),
+        })
     }
 
     fn register(&self, cfg: &mut web::ServiceConfig) {
@@ -129,6 +141,8 @@ impl Shared {
             .app_data(self.resend_limit.clone())
             .app_data(self.body_timeout.clone())
             .app_data(self.bounces.clone())
+            .app_data(self.pages.clone())
+            .app_data(self.console.clone())
             .app_data(
                 web::JsonConfig::default()
                     .limit(64 * 1024)

@@ -8,7 +8,7 @@ use utoipa::{
     openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
 };
 
-use super::{audit, bounces, deliveries, desk, health, install, operations, webhooks};
+use super::{alerts, audit, bounces, deliveries, desk, health, install, operations, webhooks};
 
 pub(super) fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(readable("/openapi.json", openapi_json));
@@ -33,6 +33,7 @@ pub(super) fn routes(cfg: &mut web::ServiceConfig) {
         desk::search,
         desk::sim_timeline,
         audit::list_audit,
+        alerts::list_alerts,
         install::open_install_link,
         health::healthz,
         health::readyz,

@@ -135,23 +135,33 @@ pub async fn delete_suppression(
     metrics: web::Data<Metrics>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
+    unsuppress(&pool, &auth, &path, &metrics).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Lifts the suppression of `email` for this caller, audited; the console's button too.
+pub(super) async fn unsuppress(
+    pool: &PgPool,
+    auth: &StatusAuth,
+    email: &str,
+    metrics: &Metrics,
+) -> Result<(), ApiError> {
     auth.require(Permission::Unsuppress)?;
-    let email = path.into_inner();
     if email.chars().any(char::is_control) {
         return Err(ApiError::NotFound("this address is not suppressed"));
     }
     let entry = audit_entry(
-        &auth,
+        auth,
         AuditAction::Unsuppress,
         Some(mask_email(&email.to_lowercase())),
         "suppression lifted".into(),
     );
-    if !suppressions::remove(&pool, &email, &entry).await? {
+    if !suppressions::remove(pool, email, &entry).await? {
         return Err(ApiError::NotFound("this address is not suppressed"));
     }
     metrics.desk.audited(AuditAction::Unsuppress);
     tracing::info!(by = auth.actor(), "suppression removed");
-    Ok(HttpResponse::NoContent().finish())
+    Ok(())
 }
 
 /// An audit entry for what this caller did; addresses in `target` are masked already.
@@ -222,21 +232,34 @@ pub async fn retry_deliveries(
     metrics: web::Data<Metrics>,
     body: web::Json<RetryRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.require(Permission::BulkRetry)?;
     let window = RetryWindow::of(&body)?;
-    let (status, since, until) = (window.status, window.since, window.until);
+    let dry_run = body.dry_run == Some(true);
+    let done = bulk_retry(&pool, &auth, &window, limit.0, &metrics, dry_run).await?;
+    Ok(match dry_run {
+        true => HttpResponse::Ok().json(done),
+        false => HttpResponse::Accepted().json(done),
+    })
+}
+
+/// Resends (or, in a dry run, counts) the deliveries of `w`, audited; the console's
+/// bulk retry too.
+pub(super) async fn bulk_retry(
+    pool: &PgPool,
+    auth: &StatusAuth,
+    w: &RetryWindow,
+    interval: std::time::Duration,
+    metrics: &Metrics,
+    dry_run: bool,
+) -> Result<RetryStarted, ApiError> {
+    auth.require(Permission::BulkRetry)?;
+    let (status, since, until) = (w.status, w.since, w.until);
     let candidates =
-        db::deliveries::retry_candidates(&pool, status, since, until, RETRY_CAP, limit.0).await?;
+        db::deliveries::retry_candidates(pool, status, since, until, RETRY_CAP, interval).await?;
     let passed_over =
-        db::deliveries::retry_passed_over(&pool, status, since, until, limit.0).await?;
+        db::deliveries::retry_passed_over(pool, status, since, until, interval).await?;
     let mut skipped = passed_over as u64;
-    if body.dry_run == Some(true) {
-        return Ok(HttpResponse::Ok().json(retried(
-            candidates.len() as u64,
-            skipped,
-            limit.0,
-            true,
-        )));
+    if dry_run {
+        return Ok(retried(candidates.len() as u64, skipped, interval, true));
     }
     let label = format!("{} (bulk retry)", auth.actor());
     let by = ResendBy {
@@ -245,7 +268,7 @@ pub async fn retry_deliveries(
     };
     let mut count = 0;
     for row in &candidates {
-        match deliveries::resend(&pool, row, limit.0, &by).await? {
+        match deliveries::resend(pool, row, interval, &by).await? {
             Resend::Created(_) => count += 1,
             Resend::TooSoon { .. } => skipped += 1,
         }
@@ -256,7 +279,7 @@ pub async fn retry_deliveries(
         since.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         until.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
     );
-    audit::write(&pool, &audit_entry(&auth, AuditAction::Retry, None, detail)).await?;
+    audit::write(pool, &audit_entry(auth, AuditAction::Retry, None, detail)).await?;
     metrics.desk.audited(AuditAction::Retry);
     tracing::info!(
         by = auth.actor(),
@@ -265,7 +288,7 @@ pub async fn retry_deliveries(
         status = status.as_str(),
         "bulk retry"
     );
-    Ok(HttpResponse::Accepted().json(retried(count, skipped, limit.0, false)))
+    Ok(retried(count, skipped, interval, false))
 }
 
 fn retried(count: u64, skipped: u64, interval: std::time::Duration, dry_run: bool) -> RetryStarted {
@@ -284,14 +307,14 @@ fn retried(count: u64, skipped: u64, interval: std::time::Duration, dry_run: boo
 }
 
 /// The deliveries a bulk retry is about, checked.
-struct RetryWindow {
-    status: DeliveryStatus,
-    since: DateTime<Utc>,
-    until: DateTime<Utc>,
+pub(super) struct RetryWindow {
+    pub status: DeliveryStatus,
+    pub since: DateTime<Utc>,
+    pub until: DateTime<Utc>,
 }
 
 impl RetryWindow {
-    fn of(body: &RetryRequest) -> Result<Self, ApiError> {
+    pub(super) fn of(body: &RetryRequest) -> Result<Self, ApiError> {
         let status = match body.status.as_str() {
             "failed" => DeliveryStatus::Failed,
             "bounced" => DeliveryStatus::Bounced,

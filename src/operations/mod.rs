@@ -1,4 +1,7 @@
-//! Background work for operators that is not about one delivery: retention.
+//! Background work for operators that is not about one delivery: retention, and the
+//! console overview's figures.
+mod overview;
 mod retention;
 
+pub use overview::OverviewFigures;
 pub use retention::{Retention, run_retention};

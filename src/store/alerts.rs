@@ -107,3 +107,32 @@ pub async fn failed(
     .await?;
     Ok(())
 }
+
+/// An alert as the console and `GET /alerts` show it.
+#[derive(Debug, Clone)]
+pub struct AlertRow {
+    pub seq: i64,
+    pub kind: AlertKind,
+    pub delivery_id: Option<DeliveryId>,
+    pub text: String,
+    pub attempts: i32,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub sent_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub last_error: Option<String>,
+}
+
+/// Newest first, before `before_seq` if given; `limit + 1` rows so the caller knows
+/// whether more follow.
+pub async fn recent(pool: &PgPool, before_seq: Option<i64>, limit: i64) -> Result<Vec<AlertRow>> {
+    Ok(sqlx::query_as!(
+        AlertRow,
+        r#"SELECT seq, kind AS "kind: AlertKind", delivery_id AS "delivery_id: DeliveryId", text,
+                attempts, created_at, sent_at, last_error
+           FROM alerts WHERE $1::bigint IS NULL OR seq < $1
+           ORDER BY seq DESC LIMIT $2"#,
+        before_seq,
+        limit + 1,
+    )
+    .fetch_all(pool)
+    .await?)
+}

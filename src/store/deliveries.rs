@@ -58,6 +58,11 @@ pub struct ListFilter {
     pub event: Option<String>,
     /// Only deliveries whose SIM is (or is not) installed.
     pub installed: Option<bool>,
+    pub kind: Option<DeliveryKind>,
+    /// Created at or after this…
+    pub since: Option<DateTime<Utc>>,
+    /// …and before this.
+    pub until: Option<DateTime<Utc>>,
     /// Only deliveries older than this `seq` (the cursor's).
     pub before_seq: Option<i64>,
 }
@@ -101,6 +106,15 @@ pub async fn list(pool: &PgPool, f: &ListFilter, limit: i64) -> Result<Vec<Deliv
             q.push(" AND installed_at IS NULL");
         }
         None => {}
+    }
+    if let Some(kind) = f.kind {
+        q.push(" AND kind = ").push_bind(kind);
+    }
+    if let Some(since) = f.since {
+        q.push(" AND created_at >= ").push_bind(since);
+    }
+    if let Some(until) = f.until {
+        q.push(" AND created_at < ").push_bind(until);
     }
     if let Some(seq) = f.before_seq {
         q.push(" AND seq < ").push_bind(seq);

@@ -204,3 +204,19 @@ pub async fn story(pool: &PgPool, sim: &SimId) -> Result<Option<SimStory>> {
         audit,
     }))
 }
+
+/// The subscriber's name as the SIM's newest event with one gave it (payload text: shown
+/// as text, never as markup).
+pub async fn subscriber_name(pool: &PgPool, sim: &SimId) -> Result<Option<String>> {
+    let name = sqlx::query_scalar!(
+        r#"SELECT e.payload->'data'->'user'->>'fullName' AS name
+           FROM webhook_events e
+           WHERE e.delivery_id IN (SELECT id FROM deliveries WHERE sim_id = $1)
+             AND e.payload->'data'->'user'->>'fullName' IS NOT NULL
+           ORDER BY e.seq DESC LIMIT 1"#,
+        sim as _,
+    )
+    .fetch_optional(pool)
+    .await?;
+    Ok(name.flatten())
+}

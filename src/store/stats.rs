@@ -44,3 +44,13 @@ pub async fn queue(pool: &PgPool) -> Result<QueueStats> {
         open: open.into_iter().map(|r| (r.status, r.n)).collect(),
     })
 }
+
+/// Seconds since the newest verified webhook, if any arrived.
+pub async fn last_webhook_age(pool: &PgPool) -> Result<Option<f64>> {
+    Ok(sqlx::query_scalar!(
+        "SELECT extract(epoch FROM now() - (SELECT received_at FROM webhook_events
+                                            ORDER BY seq DESC LIMIT 1))::float8"
+    )
+    .fetch_one(pool)
+    .await?)
+}

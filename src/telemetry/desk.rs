@@ -20,6 +20,7 @@ struct SearchLabels {
 pub struct DeskMetrics {
     audit: Family<ActionLabels, Counter>,
     searches: Family<SearchLabels, Counter>,
+    wrong_credentials: Counter,
 }
 
 impl DeskMetrics {
@@ -27,6 +28,7 @@ impl DeskMetrics {
         let m = Self {
             audit: Family::default(),
             searches: Family::default(),
+            wrong_credentials: Counter::default(),
         };
         registry.register(
             "audit_entries",
@@ -38,7 +40,17 @@ impl DeskMetrics {
             "Searches by the kind of key asked (email, iccid, phone, sim, subscription, user, delivery, event, messageId)",
             m.searches.clone(),
         );
+        registry.register(
+            "wrong_credentials",
+            "Status API calls and console sign-ins with a token that is not configured",
+            m.wrong_credentials.clone(),
+        );
         m
+    }
+
+    /// A wrong bearer token or console sign-in.
+    pub fn sign_in_failed(&self) {
+        self.wrong_credentials.inc();
     }
 
     pub fn audited(&self, action: AuditAction) {

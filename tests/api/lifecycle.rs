@@ -119,6 +119,7 @@ async fn sigterm_stops_every_background_job_within_the_grace_period() {
         "retention",
         "reconcile",
         "heap-trim",
+        "overview",
     ] {
         assert!(
             stopped.iter().any(|s| s == job),

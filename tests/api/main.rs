@@ -6,6 +6,7 @@ mod bounces;
 mod brand;
 mod cli;
 mod closed_loop;
+mod console;
 mod deliveries;
 mod desk;
 mod desk_story;

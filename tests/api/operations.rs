@@ -112,7 +112,7 @@ async fn metrics_parse_and_move_with_accepted_rejected_and_delivered_webhooks() 
     );
 }
 
-const ROUTES: [(&str, &str); 17] = [
+const ROUTES: [(&str, &str); 18] = [
     ("/webhooks/gigs", "post"),
     ("/webhooks/bounces/{provider}", "post"),
     ("/deliveries/retry", "post"),
@@ -130,6 +130,7 @@ const ROUTES: [(&str, &str); 17] = [
     ("/search", "get"),
     ("/sims/{sim}/timeline", "get"),
     ("/audit", "get"),
+    ("/alerts", "get"),
 ];
 
 #[tokio::test]
