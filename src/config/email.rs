@@ -24,6 +24,9 @@ pub struct EmailSettings {
     /// Derives each delivery's install-link token: `INSTALL_LINK_SECRET`, else
     /// `GIGS_API_KEY` (every process that sends has it).
     pub install_link_key: SecretString,
+    /// `SMTP_MAX_PER_SECOND`: messages handed to the relay per second by all processes on
+    /// the database together; unset, no limit.
+    pub smtp_max_per_second: Option<u32>,
 }
 
 /// `BRAND_NAME` when unset: the email then uses its wording that names no brand.
@@ -56,7 +59,22 @@ impl EmailSettings {
                 )
             })
         };
+        let smtp_max_per_second = match env.get("SMTP_MAX_PER_SECOND") {
+            None => None,
+            Some(v) => Some(
+                v.parse::<u32>()
+                    .ok()
+                    .filter(|n| (1..=10_000).contains(n))
+                    .ok_or_else(|| {
+                        malformed(
+                            "SMTP_MAX_PER_SECOND",
+                            "must be a whole number from 1 to 10000",
+                        )
+                    })?,
+            ),
+        };
         Ok(Self {
+            smtp_max_per_second,
             smtp_url,
             from: mailbox("EMAIL_FROM", env.required("EMAIL_FROM")?)?,
             reply_to: env

@@ -40,7 +40,7 @@ impl From<SendError> for AttemptError {
     fn from(e: SendError) -> Self {
         match e {
             SendError::Permanent(_) => Self::Permanent(e.to_string()),
-            SendError::Transient(_) => Self::Transient {
+            SendError::Transient(_) | SendError::Throttled(_) => Self::Transient {
                 reason: e.to_string(),
                 retry_after: None,
             },

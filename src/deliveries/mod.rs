@@ -3,6 +3,7 @@ mod attempt;
 pub mod decide;
 mod notice;
 mod outcome;
+pub mod pace;
 pub mod policy;
 mod resend;
 pub mod retry;

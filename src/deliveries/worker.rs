@@ -14,11 +14,12 @@ use super::{
     attempt::{Attempt, AttemptError, Resolved},
     decide::{self, RetryPolicy, Sent},
     outcome,
+    pace::Pacer,
 };
 use crate::{
     alerts::Alerts,
     config::{CoreSettings, EmailSettings, WorkerSettings},
-    email::{EmailComposer, Mailer},
+    email::{EmailComposer, Mailer, SendError},
     gigs::GigsClient,
     install::InstallLinks,
     store::{Claimed, NOTIFY_CHANNEL, queue},
@@ -35,6 +36,7 @@ pub struct Worker {
     alerts: Alerts,
     metrics: Arc<Metrics>,
     in_flight: Mutex<HashSet<String>>,
+    pace: Pacer,
 }
 
 impl Worker {
@@ -69,6 +71,7 @@ impl Worker {
             let key = email.install_link_key.clone();
             InstallLinks::new(pool.clone(), base, email.install_link_ttl, key)
         });
+        let pool_for_pace = pool.clone();
         Ok(Self {
             links,
             pool,
@@ -79,6 +82,7 @@ impl Worker {
             alerts,
             metrics,
             in_flight: Mutex::new(HashSet::new()),
+            pace: Pacer::new(pool_for_pace, email.smtp_max_per_second),
         })
     }
 
@@ -285,7 +289,13 @@ impl Worker {
                 });
             }
         }
-        self.mailer.send(prepared.message).await?;
+        self.pace.turn().await?;
+        if let Err(e) = self.mailer.send(prepared.message).await {
+            if matches!(e, SendError::Throttled(_)) {
+                self.pace.throttled(&self.metrics);
+            }
+            return Err(e.into());
+        }
         Ok(Sent {
             notice: prepared.notice,
             message_id: prepared.message_id,

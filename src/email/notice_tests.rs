@@ -15,6 +15,7 @@ fn settings(support: bool) -> EmailSettings {
         templates_dir: None,
         install_link_ttl: std::time::Duration::from_secs(30 * 86_400),
         install_link_key: "key".to_owned().into(),
+        smtp_max_per_second: None,
     }
 }
 

@@ -17,7 +17,7 @@ use lettre::{
 use secrecy::ExposeSecret;
 use tokio::net::TcpStream;
 
-use super::SendError;
+use super::{SendError, transport::classify};
 use crate::config::{SmtpServer, SmtpTls};
 
 /// Implicit TLS (`smtps://`) is left to lettre's own transport.
@@ -42,14 +42,6 @@ const CHECK_AFTER_IDLE: Duration = Duration::from_secs(10);
 
 fn transient(what: &str, e: impl std::fmt::Display) -> SendError {
     SendError::Transient(format!("{what}: {e}"))
-}
-
-fn classify(e: lettre::transport::smtp::Error) -> SendError {
-    if e.is_permanent() {
-        SendError::Permanent(e.to_string())
-    } else {
-        SendError::Transient(e.to_string())
-    }
 }
 
 impl NodelayPool {

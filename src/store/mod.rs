@@ -12,6 +12,7 @@ pub mod installs;
 pub mod locks;
 pub mod notices;
 pub mod overview;
+pub mod pace;
 pub mod queue;
 pub mod reminders;
 mod rows;

@@ -71,6 +71,7 @@ pub struct Metrics {
     queue_depth: Gauge<i64, AtomicI64>,
     oldest_due_age: FloatGauge,
     in_state: Family<StatusLabels, Gauge<i64, AtomicI64>>,
+    smtp_throttled: Counter,
     pub lifecycle: LifecycleMetrics,
     pub operations: OperationsMetrics,
     pub desk: DeskMetrics,
@@ -139,6 +140,12 @@ impl Metrics {
             "Deliveries not yet final, by status (whole database)",
             in_state.clone(),
         );
+        let smtp_throttled = Counter::default();
+        registry.register(
+            "smtp_throttled",
+            "Throttling answers from the mail server (421, 4.7.x or a rate named)",
+            smtp_throttled.clone(),
+        );
         let lifecycle = LifecycleMetrics::register(&mut registry);
         let operations = OperationsMetrics::register(&mut registry);
         let desk = DeskMetrics::register(&mut registry);
@@ -155,7 +162,12 @@ impl Metrics {
             queue_depth,
             oldest_due_age,
             in_state,
+            smtp_throttled,
         }
+    }
+
+    pub fn smtp_throttled(&self) {
+        self.smtp_throttled.inc();
     }
 
     pub fn webhook(&self, outcome: WebhookOutcome) {

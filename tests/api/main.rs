@@ -17,6 +17,7 @@ mod install;
 mod lifecycle;
 mod logs;
 mod operations;
+mod pace;
 mod proxy;
 mod secrets;
 mod smtp;

@@ -1,7 +1,7 @@
 //! A small SMTP server over real TCP that keeps what it receives, for tests.
 use std::sync::{
     Arc, Mutex,
-    atomic::{AtomicBool, Ordering},
+    atomic::{AtomicBool, AtomicUsize, Ordering},
 };
 
 use tokio::{
@@ -27,6 +27,7 @@ pub struct SmtpSink {
     mails: Arc<Mutex<Vec<ReceivedMail>>>,
     arrived: Arc<Notify>,
     reject: Arc<AtomicBool>,
+    throttle: Arc<AtomicUsize>,
     gate: Gate,
     task: JoinHandle<()>,
 }
@@ -66,13 +67,16 @@ impl SmtpSink {
         let mails = Arc::new(Mutex::new(Vec::new()));
         let arrived = Arc::new(Notify::new());
         let reject = Arc::new(AtomicBool::new(false));
+        let throttle = Arc::new(AtomicUsize::new(0));
         let gate = Gate::default();
         let (m, a, r, g) = (mails.clone(), arrived.clone(), reject.clone(), gate.clone());
+        let t = throttle.clone();
         let task = tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
                 let (m, a, r, g) = (m.clone(), a.clone(), r.clone(), g.clone());
+                let t = t.clone();
                 tokio::spawn(async move {
-                    let _ = session(stream, m, a, r, g).await;
+                    let _ = session(stream, m, a, (r, t), g).await;
                 });
             }
         });
@@ -81,9 +85,17 @@ impl SmtpSink {
             mails,
             arrived,
             reject,
+            throttle,
             gate,
             task,
         }
+    }
+
+    /// The next `n` messages are refused as Amazon SES does when sending too fast
+    /// (`454 Throttling failure`), and not kept.
+    #[allow(dead_code)]
+    pub fn throttle_next(&self, n: usize) {
+        self.throttle.store(n, Ordering::SeqCst);
     }
 
     /// From now on, refuses every recipient for good (550), as for a mailbox that
@@ -156,7 +168,7 @@ async fn session(
     stream: TcpStream,
     mails: Arc<Mutex<Vec<ReceivedMail>>>,
     arrived: Arc<Notify>,
-    reject: Arc<AtomicBool>,
+    (reject, throttle): (Arc<AtomicBool>, Arc<AtomicUsize>),
     gate: Gate,
 ) -> std::io::Result<()> {
     let (read, mut write) = stream.into_split();
@@ -209,6 +221,15 @@ async fn session(
                     &line[..]
                 };
                 data.extend_from_slice(body);
+            }
+            let throttled = throttle
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                .is_ok();
+            if throttled {
+                write
+                    .write_all(b"454 Throttling failure: Maximum sending rate exceeded.\r\n")
+                    .await?;
+                continue;
             }
             mails.lock().unwrap().push(ReceivedMail {
                 at: std::time::Instant::now(),
