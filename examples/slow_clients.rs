@@ -47,6 +47,15 @@ struct Args {
     /// back every 10 s).
     #[arg(long, default_value_t = 15)]
     settle_secs: u64,
+    /// `webhooks`: every client stalls a Gigs webhook; `mixed`: a third each on the
+    /// webhook, on the Resend bounce route (well-formed signature headers) and on the
+    /// Postmark bounce route (no credentials).
+    #[arg(long, default_value = "webhooks")]
+    routes: String,
+    /// When given, a signed webhook (a small, real event) is sent every 250 ms during the
+    /// flood, and how long each took to be answered is printed: the one that must not wait.
+    #[arg(long)]
+    probe_secret: Option<String>,
 }
 
 /// What one client saw.
@@ -83,17 +92,27 @@ async fn stalled_client(i: usize, args: Arc<Args>, deadline: tokio::time::Instan
     };
     outcome.connected = true;
     let now = chrono::Utc::now().timestamp();
+    let (path, length) = match (args.routes.as_str(), i % 3) {
+        ("mixed", 1) => ("/webhooks/bounces/resend", args.content_length.min(300_000)),
+        ("mixed", 2) => (
+            "/webhooks/bounces/postmark",
+            args.content_length.min(300_000),
+        ),
+        _ => ("/webhooks/gigs", args.content_length),
+    };
     let head = format!(
-        "POST /webhooks/gigs HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\n\
-         Content-Length: {}\r\nwebhook-id: msg_slow_{i}\r\nwebhook-timestamp: {now}\r\n\
+        "POST {path} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\n\
+         Content-Length: {length}\r\nwebhook-id: msg_slow_{i}\r\nwebhook-timestamp: {now}\r\n\
          webhook-signature: v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\r\n\r\n",
-        args.addr, args.content_length
+        args.addr
     );
+    // Every client stalls: a tenth of its body never comes.
+    let body_bytes = args.body_bytes.min(length * 9 / 10);
     let chunk = vec![b' '; 64 * 1024];
     let send = async {
         stream.write_all(head.as_bytes()).await?;
-        while outcome.sent < args.body_bytes {
-            let n = chunk.len().min(args.body_bytes - outcome.sent);
+        while outcome.sent < body_bytes {
+            let n = chunk.len().min(body_bytes - outcome.sent);
             stream.write_all(&chunk[..n]).await?;
             outcome.sent += n;
         }
@@ -154,10 +173,20 @@ async fn main() {
     let clients: Vec<_> = (0..args.clients)
         .map(|i| tokio::spawn(stalled_client(i, args.clone(), deadline)))
         .collect();
+    let flooding = tokio_util::sync::CancellationToken::new();
+    let probe = args
+        .probe_secret
+        .clone()
+        .map(|secret| tokio::spawn(probe(args.addr, secret, flooding.clone())));
     let mut outcomes = Vec::with_capacity(clients.len());
     for client in clients {
         outcomes.push(client.await.unwrap_or_default());
     }
+    flooding.cancel();
+    let probed = match probe {
+        Some(p) => Some(p.await.unwrap_or_default()),
+        None => None,
+    };
     let flood_secs = started.elapsed().as_secs_f64();
     // Every client has returned, so each connection is closed on our side: the clients left.
     sampler.abort();
@@ -222,4 +251,61 @@ async fn main() {
         if answers.is_empty() { "none" } else { &answers }
     );
     println!("flood_s={flood_secs:.1}");
+    if let Some(mut times) = probed {
+        let answered = times.iter().filter(|t| t.is_some()).count();
+        let mut ms: Vec<f64> = times.drain(..).flatten().collect();
+        ms.sort_by(f64::total_cmp);
+        println!("probe_sent={}", answered + times.len());
+        println!("probe_answered={answered}");
+        println!(
+            "probe_p50_ms={:.0}",
+            ms.get(ms.len() / 2).copied().unwrap_or(f64::NAN)
+        );
+        println!("probe_max_ms={:.0}", ms.last().copied().unwrap_or(f64::NAN));
+    }
+}
+
+/// Signed webhooks, one every 250 ms while the flood lasts: how long each waited for its
+/// 2xx (`None`: no 2xx within 15 s, Svix's timeout).
+async fn probe(
+    addr: SocketAddr,
+    secret: String,
+    flooding: tokio_util::sync::CancellationToken,
+) -> Vec<Option<f64>> {
+    use esim_courier::webhooks::{WebhookSecret, signed_post};
+    let secret = WebhookSecret::parse(&secret).expect("a webhook secret");
+    let client = esim_courier::tls::client_builder()
+        .timeout(Duration::from_secs(15))
+        .pool_max_idle_per_host(0)
+        .build()
+        .unwrap();
+    let url = format!("http://{addr}/webhooks/gigs");
+    let mut tick = tokio::time::interval(Duration::from_millis(250));
+    let mut sent = tokio::task::JoinSet::new();
+    let mut n = 0u64;
+    while !flooding.is_cancelled() {
+        tokio::select! {
+            _ = flooding.cancelled() => break,
+            _ = tick.tick() => {}
+        }
+        n += 1;
+        let body = format!(
+            r#"{{"object":"event","id":"evt_probe{n}","type":"com.gigs.user.updated","data":{{}}}}"#
+        );
+        let request = signed_post(
+            &client,
+            &url,
+            &secret,
+            &format!("msg_probe{n}"),
+            body.into_bytes(),
+        );
+        sent.spawn(async move {
+            let started = Instant::now();
+            match request.send().await {
+                Ok(r) if r.status().is_success() => Some(started.elapsed().as_secs_f64() * 1000.0),
+                _ => None,
+            }
+        });
+    }
+    sent.join_all().await
 }

@@ -317,7 +317,10 @@ fn bounce_providers(settings: &Settings, alerts: Alerts) -> anyhow::Result<Bounc
     let ses = (!b.sns_topic_arns.is_empty())
         .then(|| SnsVerifier::new(b.sns_topic_arns.clone(), b.sns_cert_prefixes.clone()))
         .transpose()?
-        .map(Provider::Ses);
+        .map(|verifier| Provider::Ses {
+            verifier,
+            topics: b.sns_topic_arns.clone(),
+        });
     let resend = (!b.secrets.is_empty()).then(|| {
         Provider::Resend(WebhookVerifier::new(
             b.secrets.clone(),

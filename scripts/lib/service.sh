@@ -8,7 +8,8 @@
 # is created with CREATE DATABASE, which fails rather than reuse one that exists, so only
 # a database this script made is ever dropped. PostgreSQL: PG_URL (default
 # postgres://postgres@127.0.0.1:5432, trust auth). Webhook secret: SERVICE_WEBHOOK_SECRET;
-# bearer token: SERVICE_TOKEN (both have test defaults).
+# bearer token: SERVICE_TOKEN (both have test defaults). SERVICE_ENV: more NAME=value
+# settings, separated by spaces.
 
 SERVICE_PG=${PG_URL:-postgres://postgres@127.0.0.1:5432}
 SERVICE_WEBHOOK_SECRET=${SERVICE_WEBHOOK_SECRET:-whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw}
@@ -36,7 +37,7 @@ service_start() {
     GIGS_WEBHOOK_SECRETS="$SERVICE_WEBHOOK_SECRET" STATUS_API_TOKENS="$SERVICE_TOKEN" \
     SMTP_URL="file://$SERVICE_MAIL" EMAIL_FROM='Acme Mobile <esim@acme.example>' \
     LOG_FORMAT=json RUST_LOG="${SERVICE_RUST_LOG:-warn,esim_courier::cli=info}" RUST_BACKTRACE=1 \
-    "$bin" serve "$@" >"$log" 2>&1 &
+    ${SERVICE_ENV:-} "$bin" serve "$@" >"$log" 2>&1 &
   SERVICE_PID=$!
   for _ in $(seq 1 600); do
     port=$(grep -o '"port":[0-9]*' "$log" | head -n 1 | cut -d: -f2 || true)

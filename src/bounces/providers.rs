@@ -42,8 +42,12 @@ impl From<SnsError> for BounceError {
 
 /// One provider's way in.
 pub enum Provider {
-    /// Amazon SES through SNS: a signed message, certificates fetched from AWS.
-    Ses(SnsVerifier),
+    /// Amazon SES through SNS: a signed message, certificates fetched from AWS. `topics`
+    /// (`BOUNCE_SNS_TOPIC_ARNS`) are also checked on SNS's headers before the body.
+    Ses {
+        verifier: SnsVerifier,
+        topics: Vec<String>,
+    },
     /// Postmark: HTTP Basic credentials (`BOUNCE_WEBHOOK_BASIC_AUTH`).
     Postmark {
         user: String,
@@ -61,7 +65,7 @@ impl Provider {
         now: i64,
     ) -> Result<(), BounceError> {
         match self {
-            Self::Ses(_) => Ok(()),
+            Self::Ses { topics, .. } => sns_headers(&header, topics),
             Self::Postmark { user, password } => basic_auth(&header, user, password),
             Self::Resend(verifier) => verifier
                 .precheck(header, now)
@@ -78,7 +82,7 @@ impl Provider {
         now: i64,
     ) -> Result<Vec<Notice>, BounceError> {
         match self {
-            Self::Ses(verifier) => ses(verifier, body).await,
+            Self::Ses { verifier, .. } => ses(verifier, body).await,
             Self::Postmark { user, password } => {
                 basic_auth(&header, user, password)?;
                 super::parse_postmark(body).map_err(BounceError::Malformed)
@@ -91,6 +95,31 @@ impl Provider {
             }
         }
     }
+}
+
+/// SNS names the message's type and topic in headers: a request without them, or for a
+/// topic not configured, is refused before its body is read. (The body's signed topic is
+/// checked again after.)
+fn sns_headers<'a>(
+    header: &impl Fn(&str) -> Option<&'a str>,
+    topics: &[String],
+) -> Result<(), BounceError> {
+    let kind = header("x-amz-sns-message-type").unwrap_or_default();
+    if !matches!(
+        kind,
+        "Notification" | "SubscriptionConfirmation" | "UnsubscribeConfirmation"
+    ) {
+        return Err(BounceError::Malformed(
+            "not an SNS message (x-amz-sns-message-type)".into(),
+        ));
+    }
+    let topic = header("x-amz-sns-topic-arn").unwrap_or_default();
+    if !topics.iter().any(|t| t == topic) {
+        return Err(BounceError::ForeignTopic(
+            "the SNS topic is not one of BOUNCE_SNS_TOPIC_ARNS".into(),
+        ));
+    }
+    Ok(())
 }
 
 fn resend_error(authentication: bool, shown: String) -> BounceError {

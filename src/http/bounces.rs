@@ -12,8 +12,9 @@ use serde::Serialize;
 use sqlx::PgPool;
 
 use super::{
+    body::{BodyTimeout, Lane},
     error::{ErrorBody, error_response},
-    webhooks::{BodyTimeout, WebhookError},
+    webhooks::WebhookError,
 };
 use crate::{
     bounces::{self, Applied, BounceError, BounceProviders},
@@ -120,7 +121,7 @@ pub async fn receive_bounces(
     };
     provider.precheck(header, now).map_err(refused)?;
     let body = body_timeout
-        .read(&req, payload)
+        .read(&req, payload, Lane::Bounces)
         .await
         .map_err(BounceRouteError::Body)?;
     let notices = provider

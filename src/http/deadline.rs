@@ -11,7 +11,7 @@ use actix_web::{
 };
 use futures_util::StreamExt;
 
-use super::webhooks::BodyTimeout;
+use super::body::BodyTimeout;
 
 /// The body's bytes, until `REQUEST_BODY_TIMEOUT_SECS` after the request began; then a
 /// `TimedOut` error, which the JSON error handler answers `408`. Without it a client with

@@ -2,6 +2,7 @@
 mod alerts;
 mod audit;
 mod auth;
+mod body;
 mod bounces;
 mod console;
 mod deadline;
@@ -26,12 +27,13 @@ use sqlx::PgPool;
 use tracing_actix_web::TracingLogger;
 
 pub use auth::{StatusAuth, StatusTokens};
+pub use body::{BodyTimeout, MAX_BODY_BYTES};
 pub use console::SessionRules;
 pub use deliveries::ResendLimit;
 pub use error::{ApiError, error_response};
 pub use limiter::FailureLimiter;
 pub use openapi::ApiDoc;
-pub use webhooks::{BodyTimeout, MAX_BODY_BYTES, WebhookError, WebhookReceived};
+pub use webhooks::{WebhookError, WebhookReceived};
 
 use crate::{
     bounces::BounceProviders,

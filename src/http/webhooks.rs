@@ -1,13 +1,12 @@
 //! `POST /webhooks/gigs`: size limit, signature, parse, record, answer.
-use super::routing::only;
-use std::{sync::Arc, time::Duration};
-
 use actix_web::{HttpRequest, HttpResponse, ResponseError, http::StatusCode, web};
-use futures_util::StreamExt;
 use serde::Serialize;
-use tokio::sync::Semaphore;
 
-use super::error::{ApiError, ErrorBody, error_response};
+use super::{
+    body::{BodyTimeout, Lane},
+    error::{ApiError, ErrorBody, error_response},
+    routing::only,
+};
 use crate::{
     domain::DeliveryId,
     store::Fault,
@@ -26,62 +25,16 @@ pub(super) fn routes(cfg: &mut web::ServiceConfig) {
     ));
 }
 
-pub const MAX_BODY_BYTES: usize = 1024 * 1024;
-/// The whole body must arrive within this (`REQUEST_BODY_TIMEOUT_SECS`); a client that
-/// stalls is cut off (408).
-#[derive(Debug, Clone)]
-pub struct BodyTimeout {
-    timeout: Duration,
-    /// Bodies read at once: with 1 MiB each, the bound on what a flood of slow clients can
-    /// make the process hold. Others wait (within their deadline) holding no buffer.
-    slots: Arc<Semaphore>,
-}
-
-/// Bodies being read at once, at most (64 MiB of buffers).
-const BODIES_AT_ONCE: usize = 64;
-
-impl BodyTimeout {
-    pub fn new(timeout: Duration) -> Self {
-        Self {
-            timeout,
-            slots: Arc::new(Semaphore::new(BODIES_AT_ONCE)),
-        }
-    }
-
-    pub(super) fn timeout(&self) -> Duration {
-        self.timeout
-    }
-
-    /// The whole body within the deadline, waiting for a slot first.
-    pub(super) async fn read(
-        &self,
-        req: &HttpRequest,
-        payload: web::Payload,
-    ) -> Result<Vec<u8>, WebhookError> {
-        let read = async {
-            let _slot = self
-                .slots
-                .acquire()
-                .await
-                .map_err(|_| WebhookError::BodyRead)?;
-            read_body(req, payload).await
-        };
-        tokio::time::timeout(self.timeout, read)
-            .await
-            .map_err(|_| WebhookError::Timeout)?
-    }
-}
-/// Bodies grow as their bytes arrive: a declared length reserves no more than this.
-const INITIAL_BUFFER: usize = 16 * 1024;
-
 #[derive(Debug, thiserror::Error)]
 pub enum WebhookError {
-    #[error("the body is larger than 1 MiB")]
-    TooLarge,
+    #[error("the body is larger than {0} KiB")]
+    TooLarge(usize),
     #[error("the request body could not be read")]
     BodyRead,
     #[error("the request body did not arrive in time")]
     Timeout,
+    #[error("too many large bodies are being read; retry later")]
+    Busy,
     #[error(transparent)]
     Verify(#[from] VerifyError),
     #[error(transparent)]
@@ -98,9 +51,10 @@ impl WebhookError {
     /// The `reason` label of a rejected webhook in the metrics.
     fn reason(&self) -> &'static str {
         match self {
-            Self::TooLarge => "too_large",
+            Self::TooLarge(_) => "too_large",
             Self::BodyRead => "body_unreadable",
             Self::Timeout => "body_timeout",
+            Self::Busy => "busy",
             Self::Verify(VerifyError::MissingHeader(_)) => "missing_header",
             Self::Verify(VerifyError::InvalidTimestamp) => "invalid_timestamp",
             Self::Verify(VerifyError::TimestampOutOfTolerance) => "stale_timestamp",
@@ -115,13 +69,13 @@ impl WebhookError {
 impl ResponseError for WebhookError {
     fn status_code(&self) -> StatusCode {
         match self {
-            Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::BodyRead | Self::Payload(_) | Self::NotStorable(_) => StatusCode::BAD_REQUEST,
             Self::Timeout => StatusCode::REQUEST_TIMEOUT,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             Self::Verify(e) if e.is_authentication_failure() => StatusCode::UNAUTHORIZED,
             Self::Verify(_) => StatusCode::BAD_REQUEST,
-            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable(_) | Self::Busy => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -129,38 +83,30 @@ impl ResponseError for WebhookError {
         let kind = match self {
             // The same answer as every other route's stalled body, connection closed.
             Self::Timeout => return ApiError::BodyTimeout.error_response(),
-            Self::TooLarge => "payloadTooLarge",
+            Self::TooLarge(_) => "payloadTooLarge",
             Self::BodyRead => "invalidRequest",
             Self::NotStorable(_) => "invalidPayload",
             Self::Internal(_) => "internalError",
             Self::Verify(e) if e.is_authentication_failure() => "invalidSignature",
             Self::Verify(_) => "invalidHeaders",
             Self::Payload(_) => "invalidPayload",
-            Self::Unavailable(_) => "serviceUnavailable",
+            Self::Unavailable(_) | Self::Busy => "serviceUnavailable",
         };
-        error_response(self.status_code(), kind, &self.to_string())
-    }
-}
-
-/// Reads a body up to 1 MiB, growing the buffer as bytes arrive.
-async fn read_body(req: &HttpRequest, mut payload: web::Payload) -> Result<Vec<u8>, WebhookError> {
-    let declared = req
-        .headers()
-        .get(actix_web::http::header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
-        return Err(WebhookError::TooLarge);
-    }
-    let mut body = Vec::with_capacity(declared.unwrap_or(4096).min(INITIAL_BUFFER));
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|_| WebhookError::BodyRead)?;
-        if body.len() + chunk.len() > MAX_BODY_BYTES {
-            return Err(WebhookError::TooLarge);
+        let mut response = error_response(self.status_code(), kind, &self.to_string());
+        if matches!(self, Self::Busy | Self::TooLarge(_)) {
+            // The body was not read: nothing more on this connection is worth reading.
+            response
+                .head_mut()
+                .set_connection_type(actix_web::http::ConnectionType::Close);
         }
-        body.extend_from_slice(&chunk);
+        if matches!(self, Self::Busy) {
+            response.headers_mut().insert(
+                actix_web::http::header::RETRY_AFTER,
+                actix_web::http::header::HeaderValue::from_static("5"),
+            );
+        }
+        response
     }
-    Ok(body)
 }
 
 /// The answer to an accepted webhook.
@@ -239,7 +185,7 @@ async fn handle(
     // not reported as a missing header.
     let get = |name: &str| std::str::from_utf8(headers.get(name)?.as_bytes()).ok();
     verifier.precheck(get, chrono::Utc::now().timestamp())?;
-    let body = body_timeout.read(req, payload).await?;
+    let body = body_timeout.read(req, payload, Lane::Webhooks).await?;
     let now = chrono::Utc::now().timestamp();
     let webhook_id = verifier.verify(get, &body, now)?;
     let span = tracing::Span::current();

@@ -108,13 +108,22 @@ fn ses_bounce(bounce_type: &str, message_id: &str) -> Value {
 }
 
 async fn post_bounce(app: &TestApp, provider: &str, body: String) -> reqwest::Response {
-    app.client
+    let mut req = app
+        .client
         .post(format!("{}/webhooks/bounces/{provider}", app.address))
-        .header("content-type", "text/plain; charset=UTF-8")
-        .body(body)
-        .send()
-        .await
-        .unwrap()
+        .header("content-type", "text/plain; charset=UTF-8");
+    // SNS names the message's type and topic in headers too, as AWS sends them.
+    if let Ok(sns) = serde_json::from_str::<Value>(&body) {
+        for (header, field) in [
+            ("x-amz-sns-message-type", "Type"),
+            ("x-amz-sns-topic-arn", "TopicArn"),
+        ] {
+            if let Some(v) = sns[field].as_str() {
+                req = req.header(header, v);
+            }
+        }
+    }
+    req.body(body).send().await.unwrap()
 }
 
 async fn delivered(app: &TestApp) -> (String, String) {

@@ -11,6 +11,7 @@ mod deliveries;
 mod desk;
 mod desk_story;
 mod faults;
+mod flood;
 mod helpers;
 mod hostile;
 mod install;
