@@ -7,8 +7,9 @@ use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use super::ApiError;
+use super::{ApiError, limiter::FailureLimiter};
 use crate::domain::{Permission, Role, mask_addresses, mask_email};
+use crate::telemetry::Metrics;
 
 /// Digests of `STATUS_API_TOKENS`: comparing fixed-length digests hides token lengths too.
 #[derive(Clone)]
@@ -126,6 +127,16 @@ fn digest(token: &str) -> [u8; 32] {
     Sha256::digest(token.as_bytes()).into()
 }
 
+/// Wrong bearer tokens counted per client address: more than 20 a minute and the address
+/// gets `429` until a minute has passed since the oldest of them.
+pub struct BearerFailures(pub FailureLimiter);
+
+impl Default for BearerFailures {
+    fn default() -> Self {
+        Self(FailureLimiter::new(20))
+    }
+}
+
 /// Proof that the request carried one of the status API tokens: its name and role.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StatusAuth {
@@ -187,7 +198,26 @@ impl FromRequest for StatusAuth {
                     .or_else(|| v.strip_prefix("bearer "))
             })
             .map(str::trim);
+        let client = req.peer_addr().map(|a| a.ip());
+        let failures = req.app_data::<web::Data<BearerFailures>>();
+        let now = std::time::Instant::now();
+        if let (Some(f), Some(ip)) = (failures, client)
+            && let Some(wait) = f.0.blocked(ip, now)
+        {
+            return ready(Err(ApiError::TooManyRequests {
+                message: format!("too many wrong tokens from this address; try again in {wait} s"),
+                retry_after_secs: wait,
+            }));
+        }
         let auth = tokens.zip(presented).and_then(|(t, p)| t.accepts(p));
+        if auth.is_none() {
+            if let Some(m) = req.app_data::<web::Data<Metrics>>() {
+                m.desk.wrong_credentials();
+            }
+            if let (Some(f), Some(ip)) = (failures, client) {
+                f.0.failed(ip, now);
+            }
+        }
         ready(auth.ok_or(ApiError::Unauthorized))
     }
 }

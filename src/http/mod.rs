@@ -114,6 +114,7 @@ struct Shared {
     bounces: web::Data<BounceProviders>,
     pages: web::Data<console::Pages>,
     console: web::Data<SessionRules>,
+    failures: web::Data<auth::BearerFailures>,
 }
 
 impl Shared {
@@ -130,6 +131,7 @@ impl Shared {
             bounces: web::Data::new(state.bounces),
             pages: web::Data::new(console::Pages::new()?),
             console: web::Data::new(state.console),
+            failures: web::Data::new(auth::BearerFailures::default()),
         })
     }
 
@@ -145,6 +147,7 @@ impl Shared {
             .app_data(self.bounces.clone())
             .app_data(self.pages.clone())
             .app_data(self.console.clone())
+            .app_data(self.failures.clone())
             .app_data(
                 web::JsonConfig::default()
                     .limit(64 * 1024)

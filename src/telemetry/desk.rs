@@ -49,7 +49,7 @@ impl DeskMetrics {
     }
 
     /// A wrong bearer token or console sign-in.
-    pub fn sign_in_failed(&self) {
+    pub fn wrong_credentials(&self) {
         self.wrong_credentials.inc();
     }
 

@@ -169,3 +169,46 @@ async fn health_and_readiness_answer() {
     let ready = dead.get_anonymous("/readyz").await;
     assert_eq!(ready.status(), 503);
 }
+
+#[tokio::test]
+async fn an_address_that_keeps_guessing_tokens_is_slowed_and_the_guesses_counted() {
+    let app = spawn_app().await;
+    let guess = |token: &'static str| {
+        let app = &app;
+        async move {
+            app.client
+                .get(format!("{}/deliveries", app.address))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    for i in 0..20 {
+        assert_eq!(guess("a-wrong-guess-of-a-token").await, 401, "guess {i}");
+    }
+
+    assert_eq!(
+        guess("a-wrong-guess-of-a-token").await,
+        429,
+        "refused unchecked"
+    );
+    let limited = app.get("/deliveries").await;
+    assert_eq!(
+        limited.status(),
+        429,
+        "the right token too, from that address, for a minute"
+    );
+    assert!(limited.headers().contains_key("retry-after"));
+    let metrics = app.get_anonymous("/metrics").await.text().await.unwrap();
+    assert!(
+        metrics.contains("esim_courier_wrong_credentials_total 20"),
+        "{}",
+        metrics
+            .lines()
+            .filter(|l| l.contains("wrong"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}

@@ -54,7 +54,7 @@ pub(super) async fn sign_in(
     let presented = form.token.trim();
     let Some(auth) = tokens.accepts(presented) else {
         rules.sign_ins.failed(client, now);
-        metrics.desk.sign_in_failed();
+        metrics.desk.wrong_credentials();
         let entry = NewAuditEntry {
             actor: None,
             role: None,
