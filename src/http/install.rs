@@ -12,7 +12,10 @@ use secrecy::ExposeSecret;
 use sqlx::PgPool;
 
 use super::routing::readable;
-use crate::install::{self, Device, InstallPages, Opened, detect, is_robot};
+use crate::{
+    install::{self, Device, InstallPages, Opened, detect, is_robot},
+    store::install_links::LiveLink,
+};
 
 pub(super) fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(readable("/install/{token}", open_install_link));
@@ -87,7 +90,7 @@ pub async fn open_install_link(
     if req.method() == Method::HEAD || is_robot(user_agent) {
         return html(StatusCode::OK, install.neutral(locale), csp);
     }
-    let link = match install::find_live(&pool, &token).await {
+    let link = match install.find_live(&pool, &token).await {
         Ok(Some(link)) => link,
         Ok(None) => return html(StatusCode::NOT_FOUND, install.not_available(locale), csp),
         Err(e) => {
@@ -113,7 +116,7 @@ pub async fn open_install_link(
                 ),
                 Opened::Page(page) => html(StatusCode::OK, page, csp),
             };
-            record(&pool, &token, device, what).await;
+            record(&pool, &link, device, what).await;
             tracing::info!(delivery.id = %link.delivery_id, device = device.as_str(), "install link opened");
             response
         }
@@ -136,9 +139,9 @@ fn supported(locale: &str) -> Option<&'static str> {
 
 /// An opening, in the delivery's history: the device class in its own column for the
 /// timeline, and in words.
-async fn record(pool: &PgPool, token: &str, device: Device, what: &str) {
+async fn record(pool: &PgPool, link: &LiveLink, device: Device, what: &str) {
     let detail = format!("install link opened on {}: {what}", device.label());
-    if let Err(e) = install::record_click(pool, token, device, &detail).await {
+    if let Err(e) = install::record_click(pool, link, device, &detail).await {
         tracing::warn!(error = %e, "recording an install click failed");
     }
 }

@@ -22,7 +22,17 @@ pub struct InstallLinks {
     key: SecretString,
 }
 
-pub fn hash_token(token: &str) -> Vec<u8> {
+/// How a link is stored: an HMAC of its token with `INSTALL_LINK_SECRET`. The table alone
+/// opens nothing, and rotating the secret ends every link issued under the old one.
+pub fn hash_token(key: &str, token: &str) -> Vec<u8> {
+    let mut mac = Hmac::<Sha256>::new_from_slice(key.as_bytes()).expect("HMAC takes any key");
+    mac.update(b"esim-courier install link hash\0");
+    mac.update(token.as_bytes());
+    mac.finalize().into_bytes().to_vec()
+}
+
+/// How links issued before they were keyed are stored: a plain SHA-256.
+fn legacy_hash(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
 }
 
@@ -45,10 +55,11 @@ impl InstallLinks {
         project: &str,
         sim: &SimId,
     ) -> crate::store::Result<String> {
-        let token = derive_token(self.key.expose_secret(), delivery);
+        let key = self.key.expose_secret();
+        let token = derive_token(key, delivery);
         install_links::insert(
             &self.pool,
-            &hash_token(&token),
+            &hash_token(key, &token),
             delivery,
             project,
             sim,
@@ -73,18 +84,24 @@ fn derive_token(key: &str, delivery: &DeliveryId) -> String {
         .collect()
 }
 
-pub async fn find_live(pool: &PgPool, token: &str) -> crate::store::Result<Option<LiveLink>> {
-    install_links::find_live(pool, &hash_token(token)).await
+/// The live link a token opens, under the current `INSTALL_LINK_SECRET`.
+pub async fn find_live(
+    pool: &PgPool,
+    key: &SecretString,
+    token: &str,
+) -> crate::store::Result<Option<LiveLink>> {
+    let keyed = hash_token(key.expose_secret(), token);
+    install_links::find_live(pool, &keyed, &legacy_hash(token)).await
 }
 
-/// Counts a click and notes it in the delivery's history, with the device class.
+/// Counts a click of `link` and notes it in the delivery's history, with the device class.
 pub async fn record_click(
     pool: &PgPool,
-    token: &str,
+    link: &LiveLink,
     device: Device,
     detail: &str,
 ) -> crate::store::Result<()> {
-    install_links::record_click(pool, &hash_token(token), device.as_str(), detail).await
+    install_links::record_click(pool, &link.token_hash, device.as_str(), detail).await
 }
 
 #[cfg(test)]

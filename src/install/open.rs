@@ -15,6 +15,8 @@ use crate::{
 pub struct InstallPages {
     gigs: GigsClient,
     pages: Pages,
+    /// `INSTALL_LINK_SECRET`: links are looked up by their keyed hash.
+    key: SecretString,
 }
 
 /// What a live link leads to. The redirect target is a credential: never logged.
@@ -28,7 +30,17 @@ impl InstallPages {
         Ok(Self {
             gigs,
             pages: Pages::new(email)?,
+            key: email.install_link_key.clone(),
         })
+    }
+
+    /// The live link `token` opens under the current `INSTALL_LINK_SECRET`.
+    pub async fn find_live(
+        &self,
+        pool: &sqlx::PgPool,
+        token: &str,
+    ) -> crate::store::Result<Option<crate::store::install_links::LiveLink>> {
+        super::links::find_live(pool, &self.key, token).await
     }
 
     /// The not-found page in `locale` (one of `email::SUPPORTED_LOCALES`).

@@ -10,6 +10,8 @@ use crate::domain::{DeliveryId, SimId};
 /// A link that still works: not expired, not revoked.
 #[derive(Debug)]
 pub struct LiveLink {
+    /// The stored hash that matched: a click is counted by it.
+    pub token_hash: Vec<u8>,
     pub delivery_id: DeliveryId,
     pub project: String,
     pub sim_id: SimId,
@@ -30,8 +32,8 @@ pub async fn insert(
     ttl: Duration,
 ) -> Result<()> {
     sqlx::query!(
-        "INSERT INTO install_links (token_hash, delivery_id, project, sim_id, expires_at)
-         VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5))
+        "INSERT INTO install_links (token_hash, delivery_id, project, sim_id, expires_at, keyed)
+         VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5), true)
          ON CONFLICT (token_hash) DO NOTHING",
         token_hash,
         delivery as _,
@@ -44,15 +46,23 @@ pub async fn insert(
     Ok(())
 }
 
-pub async fn find_live(pool: &PgPool, token_hash: &[u8]) -> Result<Option<LiveLink>> {
+/// By the token's keyed hash, or, for a link issued before links were keyed, its plain
+/// SHA-256 (`legacy_hash`).
+pub async fn find_live(
+    pool: &PgPool,
+    token_hash: &[u8],
+    legacy_hash: &[u8],
+) -> Result<Option<LiveLink>> {
     sqlx::query_as!(
         LiveLink,
-        r#"SELECT l.delivery_id AS "delivery_id: DeliveryId", l.project,
+        r#"SELECT l.token_hash, l.delivery_id AS "delivery_id: DeliveryId", l.project,
                 l.sim_id AS "sim_id: SimId", d.locale, i.installed_at AS "installed_at?"
            FROM install_links l JOIN deliveries d ON d.id = l.delivery_id
            LEFT JOIN sim_installs i ON i.project = l.project AND i.sim_id = l.sim_id
-           WHERE l.token_hash = $1 AND l.revoked_at IS NULL AND l.expires_at > now()"#,
+           WHERE ((l.token_hash = $1 AND l.keyed) OR (l.token_hash = $2 AND NOT l.keyed))
+             AND l.revoked_at IS NULL AND l.expires_at > now()"#,
         token_hash,
+        legacy_hash,
     )
     .fetch_optional(pool)
     .await

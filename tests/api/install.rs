@@ -417,3 +417,27 @@ async fn scanners_previewers_and_head_requests_get_a_neutral_page_and_cost_nothi
         "the person still gets through"
     );
 }
+
+#[tokio::test]
+async fn rotating_install_link_secret_ends_the_links_issued_under_the_old_one() {
+    let app = app_with_links().await;
+    let id = app.deliver_event(ACTIVATED).await;
+    let link = emailed_link(&app, &id).await;
+    let path = link.trim_start_matches(&app.address).to_owned();
+    let rotated = app
+        .twin_with(|s| {
+            s.email.install_link_key = "a-new-secret-after-a-leak".to_owned().into();
+        })
+        .await;
+    rotated.mock_gigs_ok().await;
+
+    let before = open(&link, IPHONE).await;
+    let after = open(&format!("{}{path}", rotated.address), IPHONE).await;
+
+    assert_eq!(before.status(), 302, "the old key still opens it");
+    assert_eq!(
+        after.status(),
+        404,
+        "under the new key the old link is gone"
+    );
+}

@@ -195,9 +195,15 @@ impl TestApp {
 
     /// A second process of the service on the same database, Gigs and SMTP sink.
     pub async fn twin(&self) -> TestApp {
+        self.twin_with(|_| {}).await
+    }
+
+    /// A twin whose settings `tweak` changes (another INSTALL_LINK_SECRET, say).
+    pub async fn twin_with(&self, tweak: impl FnOnce(&mut Settings)) -> TestApp {
         let gigs = MockServer::start().await;
         let smtp = SmtpSink::start().await;
-        let settings = settings(&self.db_url, &gigs.uri(), smtp.port, &Options::default());
+        let mut settings = settings(&self.db_url, &gigs.uri(), smtp.port, &Options::default());
+        tweak(&mut settings);
         let pool = store::lazy_pool(&settings.database).unwrap();
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         start(
