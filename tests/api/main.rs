@@ -10,6 +10,7 @@ mod console;
 mod deliveries;
 mod desk;
 mod desk_story;
+mod erasure;
 mod faults;
 mod flood;
 mod helpers;
