@@ -124,10 +124,7 @@ impl Attempt<'_> {
                 install_link.as_deref(),
                 c.kind,
             )
-            .map_err(|e| {
-                tracing::error!(error = %e, "composing the email failed");
-                AttemptError::Permanent("the email could not be composed".into())
-            })?;
+            .map_err(not_composed)?;
         Ok(Prepared {
             message: composed.message,
             message_id: composed.message_id,
@@ -194,6 +191,12 @@ impl Attempt<'_> {
             .and_then(|u| UserId::parse(u).ok())
             .ok_or_else(|| AttemptError::Permanent("the Gigs subscription names no user".into()))
     }
+}
+
+/// Composing is ours alone to get wrong: a bug, logged, and the delivery fails for good.
+fn not_composed(e: anyhow::Error) -> AttemptError {
+    tracing::error!(error = %e, "composing the email failed");
+    AttemptError::Permanent("the email could not be composed".into())
 }
 
 /// A user's name as the email uses it.

@@ -267,6 +267,16 @@ fn verdict(story: &SimStory, items: &[Item], suppressed: bool, now: DateTime<Utc
             "No credentials email exists for this SIM.".into(),
         );
     };
+    latest_says(d, items, suppressed, now)
+}
+
+/// What the SIM's latest credentials email's status says.
+fn latest_says(d: &StoryDelivery, items: &[Item], suppressed: bool, now: DateTime<Utc>) -> Verdict {
+    let say = |state, action, text: String| Verdict {
+        state,
+        text,
+        action,
+    };
     let what = kind_name(d.kind);
     let reason = d.reason.as_deref().unwrap_or("no reason was recorded");
     let to = d.recipient.as_deref().unwrap_or("the subscriber");

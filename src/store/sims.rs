@@ -176,16 +176,7 @@ pub async fn story(pool: &PgPool, sim: &SimId) -> Result<Option<SimStory>> {
     .await?;
     let mut event_ids: Vec<String> = deliveries.iter().map(|d| d.event_id.clone()).collect();
     event_ids.extend(installed.as_ref().map(|i| i.event_id.clone()));
-    let events = sqlx::query_as!(
-        StoryEvent,
-        r#"SELECT event_id, event_type, received_at, delivery_id AS "delivery_id: DeliveryId"
-           FROM webhook_events WHERE delivery_id = ANY($1) OR event_id = ANY($2)
-           ORDER BY seq"#,
-        &ids,
-        &event_ids,
-    )
-    .fetch_all(&mut *tx)
-    .await?;
+    let events = events(&mut tx, &ids, &event_ids).await?;
     let audit = sqlx::query_as!(
         AuditEntry,
         r#"SELECT seq, id AS "id: AuditId", at, actor, role AS "role: Role",
@@ -203,6 +194,24 @@ pub async fn story(pool: &PgPool, sim: &SimId) -> Result<Option<SimStory>> {
         installed_at: installed.map(|i| i.installed_at),
         audit,
     }))
+}
+
+/// The events that created or joined these deliveries, and those named.
+async fn events(
+    conn: &mut sqlx::PgConnection,
+    deliveries: &[String],
+    event_ids: &[String],
+) -> Result<Vec<StoryEvent>> {
+    Ok(sqlx::query_as!(
+        StoryEvent,
+        r#"SELECT event_id, event_type, received_at, delivery_id AS "delivery_id: DeliveryId"
+           FROM webhook_events WHERE delivery_id = ANY($1) OR event_id = ANY($2)
+           ORDER BY seq"#,
+        deliveries,
+        event_ids,
+    )
+    .fetch_all(conn)
+    .await?)
 }
 
 /// The subscriber's name as the SIM's newest event with one gave it (payload text: shown

@@ -1,17 +1,17 @@
 //! Prometheus metrics: counters and histograms kept in process, queue gauges read at scrape.
-use std::{
-    sync::atomic::{AtomicI64, AtomicU64},
-    time::Duration,
-};
+use std::time::Duration;
 
 use prometheus_client::{
     encoding::{EncodeLabelSet, text::encode},
-    metrics::{counter::Counter, family::Family, gauge::Gauge, histogram::Histogram},
+    metrics::{counter::Counter, family::Family, histogram::Histogram},
     registry::Registry,
 };
 
-use super::{desk::DeskMetrics, lifecycle::LifecycleMetrics, operations::OperationsMetrics};
-use crate::{domain::DeliveryStatus, store::stats::QueueStats};
+use super::{
+    desk::DeskMetrics, lifecycle::LifecycleMetrics, operations::OperationsMetrics,
+    queue::QueueMetrics,
+};
+use crate::store::stats::QueueStats;
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct WebhookLabels {
@@ -52,8 +52,6 @@ pub enum CallOutcome {
     NetworkError,
 }
 
-type FloatGauge = Gauge<f64, AtomicU64>;
-
 fn histogram_seconds() -> Histogram {
     // 5 ms to ~20 s.
     Histogram::new(prometheus_client::metrics::histogram::exponential_buckets(
@@ -68,9 +66,7 @@ pub struct Metrics {
     attempt_duration: Family<StatusLabels, Histogram, fn() -> Histogram>,
     gigs_duration: Family<CallLabels, Histogram, fn() -> Histogram>,
     gigs_answers: Family<AnswerLabels, Counter>,
-    queue_depth: Gauge<i64, AtomicI64>,
-    oldest_due_age: FloatGauge,
-    in_state: Family<StatusLabels, Gauge<i64, AtomicI64>>,
+    queue: QueueMetrics,
     smtp_throttled: Counter,
     pub lifecycle: LifecycleMetrics,
     pub operations: OperationsMetrics,
@@ -122,30 +118,13 @@ impl Metrics {
             "Gigs API answers by HTTP status, or timeout / network_error",
             gigs_answers.clone(),
         );
-        let queue_depth = Gauge::<i64, AtomicI64>::default();
-        registry.register(
-            "queue_due_deliveries",
-            "Deliveries due now and not yet claimed",
-            queue_depth.clone(),
-        );
-        let oldest_due_age = FloatGauge::default();
-        registry.register(
-            "queue_oldest_due_age_seconds",
-            "How long the oldest due delivery has waited",
-            oldest_due_age.clone(),
-        );
-        let in_state = Family::<StatusLabels, Gauge<i64, AtomicI64>>::default();
-        registry.register(
-            "deliveries_open",
-            "Deliveries not yet final, by status (whole database)",
-            in_state.clone(),
-        );
         let smtp_throttled = Counter::default();
         registry.register(
             "smtp_throttled",
             "Throttling answers from the mail server (421, 4.7.x or a rate named)",
             smtp_throttled.clone(),
         );
+        let queue = QueueMetrics::register(&mut registry);
         let lifecycle = LifecycleMetrics::register(&mut registry);
         let operations = OperationsMetrics::register(&mut registry);
         let desk = DeskMetrics::register(&mut registry);
@@ -159,9 +138,7 @@ impl Metrics {
             attempt_duration,
             gigs_duration,
             gigs_answers,
-            queue_depth,
-            oldest_due_age,
-            in_state,
+            queue,
             smtp_throttled,
         }
     }
@@ -210,26 +187,7 @@ impl Metrics {
 
     /// Renders every metric, with the queue gauges from `queue` when PostgreSQL answered.
     pub fn render(&self, queue: Option<&QueueStats>) -> String {
-        if let Some(q) = queue {
-            if let Some(age) = q.last_webhook_age_s {
-                self.lifecycle.set_last_webhook_age(age);
-            }
-            self.queue_depth.set(q.due);
-            self.oldest_due_age.set(q.oldest_due_age_s);
-            for status in [
-                DeliveryStatus::Pending,
-                DeliveryStatus::Processing,
-                DeliveryStatus::Retrying,
-            ] {
-                let n = q
-                    .open
-                    .iter()
-                    .find(|(s, _)| *s == status)
-                    .map_or(0, |(_, n)| *n);
-                let status = status.as_str();
-                self.in_state.get_or_create(&StatusLabels { status }).set(n);
-            }
-        }
+        self.queue.update(queue, &self.lifecycle);
         let mut out = String::new();
         encode(&mut out, &self.registry).expect("writing to a String cannot fail");
         out

@@ -3,6 +3,7 @@ mod desk;
 mod lifecycle;
 mod metrics;
 mod operations;
+mod queue;
 mod request_span;
 
 pub use desk::DeskMetrics;

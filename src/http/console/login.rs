@@ -54,26 +54,7 @@ pub(super) async fn sign_in(
     let presented = form.token.trim();
     let Some(auth) = tokens.accepts(presented) else {
         rules.sign_ins.failed(client, now);
-        metrics.desk.wrong_credentials();
-        let entry = NewAuditEntry {
-            actor: None,
-            role: None,
-            action: AuditAction::SignInFailed,
-            target: None,
-            sim: None,
-            detail: format!("a wrong token from {}", masked_ip(client)),
-        };
-        audit::write(&pool, &entry).await.map_err(ApiError::from)?;
-        metrics.desk.audited(AuditAction::SignInFailed);
-        let html = pages
-            .render(
-                "login.html",
-                context! { error => "That token is not one of this service's status API tokens." },
-            )
-            .map_err(ConsoleError::Render)?;
-        return Ok(HttpResponse::Unauthorized()
-            .content_type("text/html; charset=utf-8")
-            .body(html));
+        return wrong_token(&pages, &pool, &metrics, client).await;
     };
     let cookie = session::random_token();
     let csrf = session::random_token();
@@ -98,6 +79,33 @@ pub(super) async fn sign_in(
             session::set_cookie(&rules, Some(&cookie)),
         ))
         .finish())
+}
+
+/// A failed sign-in: audited and counted, and the form again with `401`.
+async fn wrong_token(
+    pages: &Pages,
+    pool: &PgPool,
+    metrics: &Metrics,
+    client: std::net::IpAddr,
+) -> Result<HttpResponse, ConsoleError> {
+    metrics.desk.wrong_credentials();
+    let entry = NewAuditEntry {
+        actor: None,
+        role: None,
+        action: AuditAction::SignInFailed,
+        target: None,
+        sim: None,
+        detail: format!("a wrong token from {}", masked_ip(client)),
+    };
+    audit::write(pool, &entry).await.map_err(ApiError::from)?;
+    metrics.desk.audited(AuditAction::SignInFailed);
+    let error = "That token is not one of this service's status API tokens.";
+    let html = pages
+        .render("login.html", context! { error })
+        .map_err(ConsoleError::Render)?;
+    Ok(HttpResponse::Unauthorized()
+        .content_type("text/html; charset=utf-8")
+        .body(html))
 }
 
 #[derive(Deserialize)]
