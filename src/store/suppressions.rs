@@ -41,10 +41,28 @@ pub async fn list(pool: &PgPool, after: Option<&str>, limit: i64) -> Result<Vec<
     .map_err(Into::into)
 }
 
-/// True when the address was on the list.
+/// True when the address was on the list. The lifting is remembered for a week, so a
+/// bounce of an email sent before it cannot suppress the address again.
 pub async fn remove(pool: &PgPool, email: &str) -> Result<bool> {
-    let done = sqlx::query!("DELETE FROM suppressions WHERE email = lower($1)", email)
-        .execute(pool)
+    let mut tx = pool.begin().await?;
+    prune_lifts(&mut tx).await?;
+    let lifted = sqlx::query_scalar!(
+        r#"WITH gone AS (DELETE FROM suppressions WHERE email = lower($1) RETURNING email)
+           INSERT INTO suppression_lifts (email) SELECT email FROM gone
+           ON CONFLICT (email) DO UPDATE SET lifted_at = now()
+           RETURNING email"#,
+        email,
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(lifted.is_some())
+}
+
+/// Liftings older than a week no longer matter (see the migration).
+pub(super) async fn prune_lifts(conn: &mut sqlx::PgConnection) -> Result<()> {
+    sqlx::query!("DELETE FROM suppression_lifts WHERE lifted_at < now() - interval '7 days'")
+        .execute(conn)
         .await?;
-    Ok(done.rows_affected() == 1)
+    Ok(())
 }
