@@ -81,6 +81,7 @@ pub fn sample_message() -> anyhow::Result<lettre::Message> {
         templates_dir: None,
         install_link_ttl: Duration::from_secs(86_400),
         install_link_key: SecretString::from("link-key-for-tests"),
+        smtp_max_per_second: None,
     };
     let code = "LPA:1$smdp.gigs.com$2M-3L0MX-F8HE2";
     let url = |host: &str| {

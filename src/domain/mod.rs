@@ -3,6 +3,7 @@ mod alert_kind;
 mod ids;
 mod kind;
 mod lpa;
+mod role;
 mod secret;
 mod status;
 mod text_column;
@@ -15,5 +16,6 @@ pub use ids::{
 };
 pub use kind::{DeliveryKind, UnknownKind};
 pub use lpa::{InvalidLpa, LpaActivationCode};
+pub use role::{Role, UnknownRole};
 pub use secret::{InvalidSecret, WebhookSecret};
 pub use status::{DeliveryStatus, UnknownStatus};

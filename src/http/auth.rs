@@ -3,25 +3,24 @@
 use std::future::{Ready, ready};
 
 use actix_web::{FromRequest, HttpRequest, dev::Payload, http::header, web};
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::ExposeSecret;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use super::ApiError;
+use crate::config::StatusToken;
 
 /// Digests of `STATUS_API_TOKENS`: comparing fixed-length digests hides token lengths too.
 #[derive(Clone)]
 pub struct StatusTokens(Vec<([u8; 32], Option<String>)>);
 
 impl StatusTokens {
-    pub fn new(tokens: &[SecretString]) -> Self {
+    /// The tokens as configuration validated them.
+    pub fn new(tokens: &[StatusToken]) -> Self {
         Self(
             tokens
                 .iter()
-                .map(|t| {
-                    let (name, token) = split_name(t.expose_secret());
-                    (digest(token), name.map(str::to_owned))
-                })
+                .map(|t| (digest(t.token.expose_secret()), t.name.clone()))
                 .collect(),
         )
     }
@@ -37,22 +36,6 @@ impl StatusTokens {
             }
         }
         found
-    }
-}
-
-/// `support-desk:s3cret` names its token; a token with no such prefix has no name.
-fn split_name(entry: &str) -> (Option<&str>, &str) {
-    match entry.split_once(':') {
-        Some((name, token))
-            if !name.is_empty()
-                && !token.is_empty()
-                && name
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') =>
-        {
-            (Some(name), token)
-        }
-        _ => (None, entry),
     }
 }
 
@@ -99,26 +82,34 @@ impl FromRequest for StatusAuth {
 mod tests {
     use super::*;
 
+    fn token(name: Option<&str>, token: &str) -> StatusToken {
+        StatusToken {
+            name: name.map(str::to_owned),
+            token: token.to_owned().into(),
+            role: crate::domain::Role::Admin,
+        }
+    }
+
     #[test]
     fn accepts_each_configured_token_and_nothing_else() {
-        let tokens = StatusTokens::new(&["alpha".into(), "support-desk:beta".into()]);
-        assert_eq!(tokens.accepts("alpha"), Some(None));
-        assert_eq!(tokens.accepts("beta"), Some(Some("support-desk".into())));
+        let tokens = StatusTokens::new(&[
+            token(None, "alpha-token-0123456"),
+            token(Some("support-desk"), "beta-token-0123456"),
+        ]);
+        assert_eq!(tokens.accepts("alpha-token-0123456"), Some(None));
+        assert_eq!(
+            tokens.accepts("beta-token-0123456"),
+            Some(Some("support-desk".into()))
+        );
         for bad in [
             "",
-            "alph",
-            "alphaa",
+            "alpha-token-012345",
+            "alpha-token-01234567",
             "gamma",
-            "support-desk:beta",
+            "support-desk:beta-token-0123456",
             "support-desk",
         ] {
             assert!(tokens.accepts(bad).is_none(), "{bad}");
         }
-        let odd = StatusTokens::new(&["a b:c".into()]);
-        assert_eq!(
-            odd.accepts("a b:c"),
-            Some(None),
-            "not a name: the whole is the token"
-        );
     }
 }
