@@ -378,7 +378,7 @@ async fn a_receiver_that_is_down_delays_alerts_never_deliveries() {
         app.worker_metrics(),
     )
     .unwrap();
-    assert_eq!(sender.send_due().await.unwrap(), 0);
+    assert_eq!(sender.send_due().await.unwrap().accepted, 0);
     let (attempts, sent): (i32, bool) =
         sqlx::query_as("SELECT attempts, sent_at IS NOT NULL FROM alerts WHERE kind = 'failed'")
             .fetch_one(&app.pool)
@@ -397,7 +397,7 @@ async fn a_receiver_that_is_down_delays_alerts_never_deliveries() {
         .await
         .unwrap();
     assert_eq!(
-        sender.send_due().await.unwrap(),
+        sender.send_due().await.unwrap().accepted,
         1,
         "retried once the receiver is back"
     );

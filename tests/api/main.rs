@@ -1,6 +1,7 @@
 //! Black-box tests: the real app on port 0, a fresh PostgreSQL database per test, a real
 //! SMTP server over TCP, and wiremock standing in for the Gigs API.
 mod actions;
+mod alerts;
 mod batches;
 mod bounces;
 mod brand;
