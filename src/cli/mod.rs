@@ -68,8 +68,9 @@ enum Command {
         /// Where to write .eml files when SMTP_URL is unset.
         #[arg(long, default_value = "demo-mail")]
         mail_dir: PathBuf,
-        /// The demo's database; by default `esim_courier_demo` on DATABASE_URL's server,
-        /// never DATABASE_URL's own database (the demo's worker would claim real work).
+        /// The demo's database, kept at the end; by default a new `esim_courier_demo_…` on
+        /// DATABASE_URL's server, dropped at the end (never DATABASE_URL's own database, nor
+        /// another run's: the demo's worker would claim their work).
         #[arg(long)]
         database_url: Option<String>,
     },
@@ -235,7 +236,9 @@ async fn run(command: Command, env: &Env) -> Result<ExitCode, Failure> {
                 Some(_) => LogFormat::from_env(env)?,
                 None => LogFormat::Pretty,
             };
-            telemetry::init_with_default(format, "warn");
+            // Dropping the demo's database takes a checkpoint (~2 s): not worth sqlx's
+            // slow-statement warning.
+            telemetry::init_with_default(format, "warn,sqlx::query=error");
             let delivered = demo::run(env, &mail_dir, database_url.as_deref()).await?;
             if !delivered {
                 return Ok(ExitCode::FAILURE);

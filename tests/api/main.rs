@@ -9,6 +9,7 @@ mod check;
 mod cli;
 mod closed_loop;
 mod deliveries;
+mod demo;
 mod faults;
 mod helpers;
 mod hostile;
