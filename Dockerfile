@@ -1,22 +1,28 @@
-# syntax=docker/dockerfile:1
-# The syntax line asks BuildKit for a current Dockerfile frontend, for the RUN cache mounts below.
+# Builds with the classic builder as well as BuildKit (Debian's docker.io 20.10 with
+# docker-compose 1.29 included): no `RUN --mount`, no syntax directive.
 
 # ---- build ----
 # Edition 2024 needs rust >= 1.88; `1-bookworm` tracks the latest 1.x on the same Debian as the runtime.
 FROM rust:1-bookworm AS build
 WORKDIR /src
+# Dependencies first, against empty sources: this layer is reused until Cargo.toml or
+# Cargo.lock change. The crate's own artefacts are removed after, so the real build
+# below cannot mistake the placeholders for up to date.
+COPY Cargo.toml Cargo.lock ./
+RUN mkdir src && echo 'fn main() {}' > src/main.rs && touch src/lib.rs \
+    && cargo build --release --locked \
+    && rm -rf src target/release/.fingerprint/esim-courier-* \
+        target/release/deps/esim_courier-* target/release/deps/libesim_courier-*
+# .sqlx/ holds the query descriptions sqlx's macros check against (no database at build
+# time); .cargo/config.toml sets SQLX_OFFLINE.
+COPY .cargo ./.cargo
+COPY .sqlx ./.sqlx
 # migrations/ (sqlx::migrate!) and templates/ (include_str!) are compiled into the binary;
 # tests/ is only read by `cargo test`, so it stays out of the image.
-COPY Cargo.toml Cargo.lock ./
 COPY src ./src
 COPY migrations ./migrations
 COPY templates ./templates
-# The cache mounts keep the crate registry and compiled dependencies between builds;
-# the target dir is a cache, so the binary is copied out of it in the same step.
-RUN --mount=type=cache,target=/usr/local/cargo/registry \
-    --mount=type=cache,target=/usr/local/cargo/git \
-    --mount=type=cache,target=/src/target \
-    cargo build --release --locked \
+RUN cargo build --release --locked \
     && cp target/release/esim-courier /usr/local/bin/esim-courier
 
 # ---- runtime ----

@@ -128,11 +128,8 @@ impl Application {
                 settings.http.webhook_tolerance,
             ),
             ingestor,
-            tokens: StatusTokens::new(
-                &settings.http.status_api_tokens,
-                &settings.http.status_api_roles,
-            )
-            .keyed(settings.email.install_link_key.expose_secret().as_bytes()),
+            tokens: StatusTokens::new(&settings.http.status_api_tokens)
+                .keyed(settings.email.install_link_key.expose_secret().as_bytes()),
             install: InstallPages::new(services.gigs.clone(), &settings.email)?,
             pool: services.pool.clone(),
             metrics: services.metrics.clone(),
@@ -142,7 +139,7 @@ impl Application {
             max_connections: settings.http.max_connections,
             shutdown_grace: settings.worker.shutdown_grace,
             console: SessionRules {
-                lasts: Duration::from_secs(12 * 3600),
+                lasts: settings.http.console_session,
                 secure: settings
                     .email
                     .public_base_url

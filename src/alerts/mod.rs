@@ -1,10 +1,14 @@
 //! Alerts to `ALERT_WEBHOOK_URL`: the one switch that turns them on, the text of each kind
-//! (written here and nowhere else), and the sender that posts the outbox.
+//! and of a burst's summary (written here and nowhere else), and the sender that posts the
+//! outbox.
+mod burst;
 mod sender;
 
 use std::time::Duration;
 
-pub use sender::AlertSender;
+use chrono::{DateTime, Utc};
+
+pub use sender::{AlertSender, Round};
 
 use crate::{
     domain::{AlertKind, DeliveryId},
@@ -74,6 +78,33 @@ impl Alerts {
     }
 }
 
+/// Delivery ids a burst's summary names; the rest are counted.
+const NAMED_IN_SUMMARY: usize = 5;
+
+/// One alert for `count` alerts of `kind` (`failed` or `bounced`) created in the minute
+/// from `minute`: how many, a few of their deliveries, and where to see them all.
+pub fn burst_summary(
+    kind: AlertKind,
+    minute: DateTime<Utc>,
+    count: usize,
+    deliveries: &[&str],
+) -> String {
+    let shown = deliveries.len().min(NAMED_IN_SUMMARY);
+    let mut named = deliveries[..shown].join(", ");
+    if count > shown {
+        named.push_str(&format!(" and {} more", count - shown));
+    }
+    let what = match kind {
+        AlertKind::Bounced => "bounced",
+        _ => "failed",
+    };
+    format!(
+        "{count} eSIM emails {what} in the minute from {} UTC: {named} (all of them: GET \
+         /deliveries?status={what})",
+        minute.format("%Y-%m-%d %H:%M")
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -105,5 +136,23 @@ mod tests {
         assert!(off.failed(&id, "x").is_none());
         assert!(off.bounced(&id, "a@b.c", "bounced", "x").is_none());
         assert!(off.quiet(Duration::from_secs(3600)).is_none());
+    }
+
+    #[test]
+    fn a_burst_summary_counts_names_a_few_and_says_where_the_rest_are() {
+        let minute = DateTime::parse_from_rfc3339("2026-12-03T10:41:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let ids: Vec<String> = (0..200).map(|i| format!("dlv_{i:03}")).collect();
+        let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+        let text = burst_summary(AlertKind::Failed, minute, 200, &ids);
+        assert!(
+            text.starts_with("200 eSIM emails failed in the minute from 2026-12-03 10:41 UTC: "),
+            "{text}"
+        );
+        assert!(text.contains("dlv_000, dlv_001, dlv_002, dlv_003, dlv_004 and 195 more"));
+        assert!(text.contains("status=failed"), "{text}");
+        let bounced = burst_summary(AlertKind::Bounced, minute, 11, &ids[..11]);
+        assert!(bounced.starts_with("11 eSIM emails bounced"), "{bounced}");
     }
 }

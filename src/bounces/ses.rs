@@ -1,7 +1,13 @@
 //! Amazon SES notifications (the `Message` of an SNS notification): bounces, complaints.
+//! SES rewrites `Message-ID`, so a delivery is found by our own header first.
 use serde_json::Value;
 
 use super::{Notice, Severity};
+use crate::domain::DeliveryId;
+
+/// The header every email carries with its delivery id (Postmark echoes it as metadata);
+/// SES returns it in `mail.headers` when the notification includes original headers.
+const DELIVERY_HEADER: &str = "X-PM-Metadata-delivery";
 
 /// The notices in an SES notification; deliveries and other types give none.
 pub fn parse(message: &str) -> Result<Vec<Notice>, String> {
@@ -15,12 +21,13 @@ pub fn parse(message: &str) -> Result<Vec<Notice>, String> {
         .pointer("/mail/commonHeaders/messageId")
         .and_then(Value::as_str)
         .map(str::to_owned);
+    let delivery = our_delivery(&v);
     let notice = |email: Option<&str>, severity, cause: String| Notice {
         provider: "ses",
         severity,
         email: email.map(str::to_owned),
         message_id: message_id.clone(),
-        delivery: None,
+        delivery: delivery.clone(),
         cause,
     };
     match kind {
@@ -66,6 +73,20 @@ pub fn parse(message: &str) -> Result<Vec<Notice>, String> {
     }
 }
 
+/// Our delivery id, from the original headers SES passes back in `mail.headers`.
+fn our_delivery(v: &Value) -> Option<DeliveryId> {
+    v.pointer("/mail/headers")?
+        .as_array()?
+        .iter()
+        .find(|h| {
+            h["name"]
+                .as_str()
+                .is_some_and(|n| n.eq_ignore_ascii_case(DELIVERY_HEADER))
+        })
+        .and_then(|h| h["value"].as_str())
+        .and_then(|d| DeliveryId::parse(d.trim()).ok())
+}
+
 /// The recipient objects of a bounce or complaint; none when the field is missing.
 fn recipients<'a>(v: &'a Value, key: &str) -> impl Iterator<Item = &'a Value> {
     v[key].as_array().into_iter().flatten()
@@ -100,5 +121,21 @@ mod tests {
                 .unwrap()
                 .is_empty()
         );
+    }
+
+    #[test]
+    fn our_delivery_header_in_mail_headers_names_the_delivery() {
+        let message = r#"{"notificationType":"Bounce","bounce":{"bounceType":"Permanent",
+            "bouncedRecipients":[{"emailAddress":"a@b.example"}]},
+            "mail":{"headers":[{"name":"From","value":"x@y.example"},
+                {"name":"x-pm-metadata-delivery","value":"dlv_0123456789abcdefghijklmn"}],
+                "commonHeaders":{"messageId":"<0100018c@email.amazonses.com>"}}}"#;
+        let notices = parse(message).unwrap();
+        assert_eq!(
+            notices[0].delivery.as_ref().map(|d| d.as_str()),
+            Some("dlv_0123456789abcdefghijklmn")
+        );
+        let forged = message.replace("dlv_0123456789abcdefghijklmn", "not-an-id");
+        assert!(parse(&forged).unwrap()[0].delivery.is_none());
     }
 }

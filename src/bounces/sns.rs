@@ -1,10 +1,14 @@
 //! Amazon SNS message signatures: the AWS string to sign, checked against the signing
 //! certificate, fetched only from an SNS host (or a configured prefix) and cached.
+mod urls;
+
 use std::{
     collections::HashMap,
     sync::{Arc, Mutex},
-    time::Duration,
+    time::{Duration, Instant},
 };
+
+use chrono::{DateTime, Utc};
 
 use base64::{Engine, engine::general_purpose::STANDARD as B64};
 use rustls_pki_types::{
@@ -13,6 +17,7 @@ use rustls_pki_types::{
 };
 use serde::Deserialize;
 use url::Url;
+pub use urls::CertPrefix;
 
 /// An SNS message as posted to an HTTP(S) subscriber.
 #[derive(Debug, Deserialize)]
@@ -52,13 +57,28 @@ pub enum SnsError {
 
 pub struct SnsVerifier {
     topics: Vec<String>,
-    cert_prefixes: Vec<String>,
+    cert_prefixes: Vec<CertPrefix>,
     http: reqwest::Client,
     certs: Mutex<HashMap<String, Arc<Vec<u8>>>>,
+    fetches: Mutex<FetchWindow>,
 }
 
 /// Certificates kept at most: SNS rotates rarely, and a flood of URLs must not grow it.
 const CACHE_MAX: usize = 16;
+/// A certificate is a few KB: anything longer is not one, and is not read further.
+const CERT_MAX_BYTES: usize = 16 * 1024;
+/// Certificate fetches a minute at most (cache misses): SNS uses one certificate for
+/// months, so more means forged messages each naming a new URL.
+const FETCHES_PER_MINUTE: u32 = 5;
+/// AWS retries a notification within an hour; an older one is a replay.
+const MAX_AGE: Duration = Duration::from_secs(3600);
+const MAX_AHEAD: Duration = Duration::from_secs(300);
+
+/// Fetches made in the current minute.
+struct FetchWindow {
+    started: Instant,
+    count: u32,
+}
 
 impl SnsVerifier {
     pub fn new(topics: Vec<String>, cert_prefixes: Vec<String>) -> anyhow::Result<Self> {
@@ -66,43 +86,27 @@ impl SnsVerifier {
             .timeout(Duration::from_secs(10))
             .redirect(reqwest::redirect::Policy::none())
             .build()?;
+        let cert_prefixes = cert_prefixes
+            .iter()
+            .map(|p| {
+                CertPrefix::parse(p).map_err(|e| anyhow::anyhow!("BOUNCE_SNS_CERT_PREFIXES {e}"))
+            })
+            .collect::<anyhow::Result<_>>()?;
         Ok(Self {
             topics,
             cert_prefixes,
             http,
             certs: Mutex::default(),
+            fetches: Mutex::new(FetchWindow {
+                started: Instant::now(),
+                count: 0,
+            }),
         })
     }
 
-    /// A URL SNS itself would use (`https://sns.<region>.amazonaws.com/…`), or one under a
-    /// configured prefix. Used for certificates and for confirming subscriptions.
-    pub fn is_sns_url(&self, url: &str) -> bool {
-        if self
-            .cert_prefixes
-            .iter()
-            .any(|p| url.starts_with(p.as_str()))
-        {
-            return true;
-        }
-        let Ok(parsed) = Url::parse(url) else {
-            return false;
-        };
-        let host = parsed.host_str().unwrap_or_default();
-        let region = host.strip_prefix("sns.").and_then(|h| {
-            h.strip_suffix(".amazonaws.com")
-                .or(h.strip_suffix(".amazonaws.com.cn"))
-        });
-        parsed.scheme() == "https"
-            && parsed.port().is_none()
-            && region.is_some_and(|r| {
-                !r.is_empty()
-                    && r.bytes()
-                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-            })
-    }
-
-    /// Parses and authenticates a message; the topic is checked first (403), then the
-    /// certificate's origin and the signature (401).
+    /// Parses and authenticates a message; the topic is checked first (403), then its age
+    /// (400), the certificate's origin and the signature (401). Nothing is fetched for a
+    /// message refused before its signature is checked.
     pub async fn verify(&self, body: &[u8]) -> Result<SnsMessage, SnsError> {
         let message: SnsMessage =
             serde_json::from_slice(body).map_err(|e| SnsError::Malformed(e.to_string()))?;
@@ -114,12 +118,11 @@ impl SnsVerifier {
             "2" => false,
             _ => return Err(SnsError::BadSignature),
         };
-        if !self.is_sns_url(&message.signing_cert_url)
-            || !message.signing_cert_url.ends_with(".pem")
-        {
-            return Err(SnsError::CertUrl);
-        }
-        let pem = self.certificate(&message.signing_cert_url).await?;
+        fresh(&message.timestamp, Utc::now())?;
+        let cert_url = urls::admitted(&message.signing_cert_url, &self.cert_prefixes)
+            .filter(|u| u.path().ends_with(".pem"))
+            .ok_or(SnsError::CertUrl)?;
+        let pem = self.certificate(cert_url).await?;
         let der = CertificateDer::from_pem_slice(&pem).map_err(|_| SnsError::CertFetch)?;
         let cert = webpki::EndEntityCert::try_from(&der).map_err(|_| SnsError::CertFetch)?;
         let signature = B64
@@ -131,32 +134,58 @@ impl SnsVerifier {
         Ok(message)
     }
 
-    async fn certificate(&self, url: &str) -> Result<Arc<Vec<u8>>, SnsError> {
-        if let Some(pem) = self.certs.lock().expect("lock").get(url) {
+    async fn certificate(&self, url: Url) -> Result<Arc<Vec<u8>>, SnsError> {
+        let key = url.to_string();
+        if let Some(pem) = self.certs.lock().expect("lock").get(&key) {
             return Ok(pem.clone());
+        }
+        if !self.may_fetch() {
+            tracing::warn!("SNS certificate fetches over {FETCHES_PER_MINUTE} a minute; refused");
+            return Err(SnsError::CertFetch);
         }
         let pem = Arc::new(self.fetch(url).await?);
         let mut certs = self.certs.lock().expect("lock");
         if certs.len() >= CACHE_MAX {
             certs.clear();
         }
-        certs.insert(url.to_owned(), pem.clone());
+        certs.insert(key, pem.clone());
         Ok(pem)
     }
 
-    /// GETs an SNS URL; any failure means SNS should try again later.
-    async fn fetch(&self, url: &str) -> Result<Vec<u8>, SnsError> {
-        let response = self
+    /// Counts a fetch in the current minute, unless the minute's allowance is spent.
+    fn may_fetch(&self) -> bool {
+        let mut window = self.fetches.lock().expect("lock");
+        if window.started.elapsed() >= Duration::from_secs(60) {
+            window.started = Instant::now();
+            window.count = 0;
+        }
+        window.count += 1;
+        window.count <= FETCHES_PER_MINUTE
+    }
+
+    /// GETs an admitted URL, reading at most `CERT_MAX_BYTES`; any failure means SNS
+    /// should try again later.
+    async fn fetch(&self, url: Url) -> Result<Vec<u8>, SnsError> {
+        let mut response = self
             .http
             .get(url)
             .send()
             .await
             .map_err(|_| SnsError::CertFetch)?;
-        if !response.status().is_success() {
+        let too_long = response
+            .content_length()
+            .is_some_and(|n| n > CERT_MAX_BYTES as u64);
+        if !response.status().is_success() || too_long {
             return Err(SnsError::CertFetch);
         }
-        let body = response.bytes().await.map_err(|_| SnsError::CertFetch)?;
-        Ok(body.to_vec())
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|_| SnsError::CertFetch)? {
+            if body.len() + chunk.len() > CERT_MAX_BYTES {
+                return Err(SnsError::CertFetch);
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
     }
 
     /// Visits `SubscribeURL`, which is how an SNS subscription is confirmed.
@@ -165,11 +194,36 @@ impl SnsVerifier {
             .subscribe_url
             .as_deref()
             .ok_or(SnsError::BadSignature)?;
-        if !self.is_sns_url(url) {
-            return Err(SnsError::CertUrl);
-        }
+        let url = urls::admitted(url, &self.cert_prefixes).ok_or(SnsError::CertUrl)?;
         self.fetch(url).await.map(|_| ())
     }
+}
+
+/// Refuses a message whose `Timestamp` is over an hour old (a replay) or more than five
+/// minutes ahead, before any certificate is fetched for it.
+fn fresh(timestamp: &str, now: DateTime<Utc>) -> Result<(), SnsError> {
+    let at = DateTime::parse_from_rfc3339(timestamp)
+        .map_err(|_| SnsError::Malformed("the SNS Timestamp is not an ISO 8601 time".into()))?
+        .with_timezone(&Utc);
+    if now
+        .signed_duration_since(at)
+        .to_std()
+        .is_ok_and(|age| age > MAX_AGE)
+    {
+        return Err(SnsError::Malformed(
+            "the SNS message is more than an hour old; refused as a replay".into(),
+        ));
+    }
+    if at
+        .signed_duration_since(now)
+        .to_std()
+        .is_ok_and(|ahead| ahead > MAX_AHEAD)
+    {
+        return Err(SnsError::Malformed(
+            "the SNS message's Timestamp is more than 5 minutes ahead".into(),
+        ));
+    }
+    Ok(())
 }
 
 /// The AWS string to sign: the named fields, each as `Name\nvalue\n`, in this order.
@@ -232,31 +286,36 @@ impl SignatureVerificationAlgorithm for RsaPkcs1 {
 mod tests {
     use super::*;
 
-    fn verifier() -> SnsVerifier {
-        SnsVerifier::new(vec![], vec!["http://127.0.0.1:9/certs/".into()]).unwrap()
+    #[test]
+    fn messages_over_an_hour_old_or_five_minutes_ahead_are_refused() {
+        let now = DateTime::parse_from_rfc3339("2026-12-03T10:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        for ok in [
+            "2026-12-03T09:00:01.000Z",
+            "2026-12-03T10:04:59Z",
+            "2026-12-03T10:00:00Z",
+        ] {
+            assert!(fresh(ok, now).is_ok(), "{ok}");
+        }
+        for bad in [
+            "2026-12-03T08:59:59Z",
+            "2026-11-03T10:00:00Z",
+            "2026-12-03T10:05:01Z",
+            "yesterday",
+        ] {
+            assert!(
+                matches!(fresh(bad, now), Err(SnsError::Malformed(_))),
+                "{bad}"
+            );
+        }
     }
 
     #[test]
-    fn certificates_come_only_from_sns_hosts_or_a_configured_prefix() {
-        let v = verifier();
-        for ok in [
-            "https://sns.us-east-1.amazonaws.com/SimpleNotificationService-abc.pem",
-            "https://sns.cn-north-1.amazonaws.com.cn/x.pem",
-            "http://127.0.0.1:9/certs/test.pem",
-        ] {
-            assert!(v.is_sns_url(ok), "{ok}");
-        }
-        for bad in [
-            "http://sns.us-east-1.amazonaws.com/x.pem",
-            "https://sns.us-east-1.amazonaws.com.evil.example/x.pem",
-            "https://evil.example/sns.us-east-1.amazonaws.com/x.pem",
-            "https://sns..amazonaws.com/x.pem",
-            "https://sns.us-east-1.amazonaws.com:8443/x.pem",
-            "https://s3.amazonaws.com/x.pem",
-            "http://127.0.0.1:9/other/test.pem",
-        ] {
-            assert!(!v.is_sns_url(bad), "{bad}");
-        }
+    fn certificate_fetches_are_limited_to_a_few_a_minute() {
+        let v = SnsVerifier::new(vec![], vec![]).unwrap();
+        let allowed = (0..10).filter(|_| v.may_fetch()).count();
+        assert_eq!(allowed, FETCHES_PER_MINUTE as usize);
     }
 
     #[test]

@@ -1,17 +1,18 @@
-//! The command line: `serve` (default), `worker`, `migrate`, `reconcile`, `healthcheck`,
-//! `send-webhook`, `demo`, `sandbox`, `preview`.
+//! The command line: `serve` (default), `worker`, `migrate`, `reconcile`, `check`,
+//! `healthcheck`, `send-webhook`, `demo`, `sandbox`, `preview`.
+mod check;
 mod preview;
 mod send_webhook;
 
 use std::{path::PathBuf, process::ExitCode, time::Duration};
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use tokio_util::sync::CancellationToken;
 
 use crate::{
     config::{
-        ConfigError, CoreSettings, DatabaseSettings, EmailSettings, Env, GigsSettings, LogFormat,
-        Settings,
+        self, ConfigError, ConfigErrors, CoreSettings, DatabaseSettings, EmailSettings, Env,
+        GigsSettings, LogFormat, Settings,
     },
     demo, lifecycle,
     startup::{self, Application, RunOptions},
@@ -41,6 +42,10 @@ enum Command {
     Worker,
     /// Create the database if missing, apply migrations, and exit.
     Migrate,
+    /// Check the setup without changing it: every setting, PostgreSQL, the SMTP server
+    /// (EHLO, and AUTH when configured), the Gigs API key and project, PUBLIC_BASE_URL's
+    /// scheme. One line each; exit 0 when all pass, 2 on any failure.
+    Check,
     /// Look for eSIM subscriptions created recently whose SIM has no delivery (a missed
     /// webhook) and queue their email; prints how many it checked and created.
     Reconcile {
@@ -63,8 +68,9 @@ enum Command {
         /// Where to write .eml files when SMTP_URL is unset.
         #[arg(long, default_value = "demo-mail")]
         mail_dir: PathBuf,
-        /// The demo's database; by default `esim_courier_demo` on DATABASE_URL's server,
-        /// never DATABASE_URL's own database (the demo's worker would claim real work).
+        /// The demo's database, kept at the end; by default a new `esim_courier_demo_…` on
+        /// DATABASE_URL's server, dropped at the end (never DATABASE_URL's own database, nor
+        /// another run's: the demo's worker would claim their work).
         #[arg(long)]
         database_url: Option<String>,
     },
@@ -85,7 +91,8 @@ enum Command {
 
 /// Exit codes: 0 done, 1 failed while running, 2 bad configuration.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = with_variables(Cli::command()).get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     let env = Env::from_process();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -96,8 +103,9 @@ pub fn main() -> ExitCode {
         &env,
     )) {
         Ok(code) => code,
-        Err(Failure::Config(e)) => {
-            eprintln!("{e}");
+        Err(Failure::Config(errors)) => {
+            // One line per problem: a newcomer fixes them all in one go.
+            eprintln!("{errors}");
             ExitCode::from(2)
         }
         Err(Failure::Run(e)) => {
@@ -122,6 +130,21 @@ fn check_templates(email: &EmailSettings) -> Result<(), ConfigError> {
     crate::install::check_pages(templates).map_err(problem)
 }
 
+/// The settings and `LOG_FORMAT`, with the problems of both.
+fn with_log_format<S>(
+    env: &Env,
+    settings: Result<S, ConfigErrors>,
+) -> Result<(S, LogFormat), ConfigErrors> {
+    match (settings, LogFormat::from_env(env)) {
+        (Ok(settings), Ok(format)) => Ok((settings, format)),
+        (settings, format) => {
+            let mut errors = settings.err().unwrap_or_default();
+            errors.extend(format.err().map(ConfigErrors::from).unwrap_or_default());
+            Err(errors)
+        }
+    }
+}
+
 /// The chain of causes, skipping one its parent already quotes (sqlx and std errors
 /// often include their source in their own message).
 fn causes(e: &anyhow::Error) -> String {
@@ -140,14 +163,33 @@ fn causes(e: &anyhow::Error) -> String {
 }
 
 enum Failure {
-    Config(ConfigError),
+    Config(ConfigErrors),
     Run(anyhow::Error),
 }
 
 impl From<ConfigError> for Failure {
     fn from(e: ConfigError) -> Self {
+        Self::Config(e.into())
+    }
+}
+
+impl From<ConfigErrors> for Failure {
+    fn from(e: ConfigErrors) -> Self {
         Self::Config(e)
     }
+}
+
+/// `serve`, `worker` and `check` list the variables they read after their `--help`.
+fn with_variables(cli: clap::Command) -> clap::Command {
+    [
+        ("serve", config::Command::Serve),
+        ("worker", config::Command::Worker),
+        ("check", config::Command::Check),
+    ]
+    .into_iter()
+    .fold(cli, |cli, (name, command)| {
+        cli.mut_subcommand(name, |c| c.after_help(config::help(command)))
+    })
 }
 
 impl From<anyhow::Error> for Failure {
@@ -161,8 +203,9 @@ async fn run(command: Command, env: &Env) -> Result<ExitCode, Failure> {
         Command::Serve { no_worker } => serve(env, no_worker).await?,
         Command::Worker => run_worker(env).await?,
         Command::Reconcile { since } => reconcile(env, &since).await?,
+        Command::Check => return Ok(check::run(env).await),
         Command::Migrate => {
-            let database = DatabaseSettings::from_env(env)?;
+            let database = DatabaseSettings::read(env)?;
             telemetry::init(LogFormat::from_env(env)?);
             store::create_and_migrate(&database).await?;
             println!("migrations applied");
@@ -175,7 +218,7 @@ async fn run(command: Command, env: &Env) -> Result<ExitCode, Failure> {
             });
             return Ok(healthcheck(&base).await);
         }
-        Command::SendWebhook(args) => return Ok(send_webhook::run(args).await?),
+        Command::SendWebhook(args) => return send_webhook::run(args).await,
         Command::Sandbox { listen, email } => {
             telemetry::init(LogFormat::from_env(env)?);
             demo::sandbox::serve(&listen, email).await?;
@@ -193,7 +236,9 @@ async fn run(command: Command, env: &Env) -> Result<ExitCode, Failure> {
                 Some(_) => LogFormat::from_env(env)?,
                 None => LogFormat::Pretty,
             };
-            telemetry::init_with_default(format, "warn");
+            // Dropping the demo's database takes a checkpoint (~2 s): not worth sqlx's
+            // slow-statement warning.
+            telemetry::init_with_default(format, "warn,sqlx::query=error");
             let delivered = demo::run(env, &mail_dir, database_url.as_deref()).await?;
             if !delivered {
                 return Ok(ExitCode::FAILURE);
@@ -204,9 +249,9 @@ async fn run(command: Command, env: &Env) -> Result<ExitCode, Failure> {
 }
 
 async fn serve(env: &Env, no_worker: bool) -> Result<(), Failure> {
-    let settings = Settings::from_env(env)?;
+    let (settings, format) = with_log_format(env, Settings::from_env(env))?;
     check_templates(&settings.email)?;
-    telemetry::init(LogFormat::from_env(env)?);
+    telemetry::init(format);
     let email_warnings = crate::email::warnings(&settings.email);
     for warning in settings.http.warnings().into_iter().chain(email_warnings) {
         tracing::warn!("{warning}");
@@ -226,8 +271,15 @@ async fn reconcile(env: &Env, since: &str) -> Result<(), Failure> {
         var: "--since",
         problem: e,
     })?;
-    let database = DatabaseSettings::from_env(env)?;
-    let gigs = GigsSettings::from_env(env)?;
+    let (database, gigs) = match (DatabaseSettings::read(env), GigsSettings::read(env)) {
+        (Ok(database), Ok(gigs)) => (database, gigs),
+        (database, gigs) => {
+            let mut errors = ConfigErrors::default();
+            errors.extend(database.err().unwrap_or_default());
+            errors.extend(gigs.err().unwrap_or_default());
+            return Err(errors.into());
+        }
+    };
     telemetry::init(LogFormat::from_env(env)?);
     match startup::reconcile_once(&database, &gigs, since).await? {
         Some(r) => println!(
@@ -240,9 +292,9 @@ async fn reconcile(env: &Env, since: &str) -> Result<(), Failure> {
 }
 
 async fn run_worker(env: &Env) -> Result<(), Failure> {
-    let core = CoreSettings::from_env(env)?;
+    let (core, format) = with_log_format(env, CoreSettings::from_env(env))?;
     check_templates(&core.email)?;
-    telemetry::init(LogFormat::from_env(env)?);
+    telemetry::init(format);
     for warning in crate::email::warnings(&core.email) {
         tracing::warn!("{warning}");
     }

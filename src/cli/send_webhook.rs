@@ -3,7 +3,8 @@ use std::{path::PathBuf, process::ExitCode, time::Duration};
 
 use anyhow::Context;
 
-use crate::{domain::random_base62, webhooks};
+use super::Failure;
+use crate::{config::ConfigError, domain::random_base62, webhooks};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -20,9 +21,16 @@ pub struct Args {
     file: PathBuf,
 }
 
-/// Exits 0 on a 2xx answer, 1 otherwise.
-pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let secret = webhooks::WebhookSecret::parse(&args.secret).context("--secret")?;
+/// Exits 0 on a 2xx answer, 1 otherwise; 2 for a bad `--secret`, as for any setting.
+pub(super) async fn run(args: Args) -> Result<ExitCode, Failure> {
+    let secret = webhooks::WebhookSecret::parse(&args.secret).map_err(|e| ConfigError {
+        var: "--secret",
+        problem: format!("is not a signing secret: {e}"),
+    })?;
+    Ok(post(args, &secret).await?)
+}
+
+async fn post(args: Args, secret: &webhooks::WebhookSecret) -> anyhow::Result<ExitCode> {
     let body = if args.file.as_os_str() == "-" {
         let mut body = Vec::new();
         std::io::Read::read_to_end(&mut std::io::stdin(), &mut body)
@@ -37,7 +45,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let client = crate::tls::client_builder()
         .timeout(Duration::from_secs(30))
         .build()?;
-    let response = webhooks::signed_post(&client, &args.url, &secret, &id, body)
+    let response = webhooks::signed_post(&client, &args.url, secret, &id, body)
         .send()
         .await
         .with_context(|| format!("cannot reach {}", args.url))?;

@@ -1,11 +1,15 @@
-//! Settings of the email: SMTP server, sender, brand, install links.
+//! Settings of the email: SMTP server and pace, sender, brand, install links.
 use std::{path::PathBuf, time::Duration};
 
 use lettre::message::Mailbox;
 use secrecy::SecretString;
 use url::Url;
 
-use super::{ConfigError, Env, SmtpUrl, env::malformed, parse_http_url, smtp};
+use super::{
+    ConfigError, ConfigErrors, Env, SmtpUrl,
+    reader::{Range, Reader, http_url},
+    smtp,
+};
 
 #[derive(Debug, Clone)]
 pub struct EmailSettings {
@@ -13,6 +17,7 @@ pub struct EmailSettings {
     pub from: Mailbox,
     pub reply_to: Option<Mailbox>,
     pub brand_name: String,
+    /// An http(s) page or a `mailto:` address.
     pub support_url: Option<Url>,
     /// Enables the device-aware `/install/{token}` link in emails.
     pub public_base_url: Option<Url>,
@@ -24,8 +29,7 @@ pub struct EmailSettings {
     /// Derives each delivery's install-link token: `INSTALL_LINK_SECRET`, else
     /// `GIGS_API_KEY` (every process that sends has it).
     pub install_link_key: SecretString,
-    /// `SMTP_MAX_PER_SECOND`: messages handed to the relay per second by all processes on
-    /// the database together; unset, no limit.
+    /// Messages handed to the relay per second by all processes together; `None`: no limit.
     pub smtp_max_per_second: Option<u32>,
 }
 
@@ -38,74 +42,63 @@ impl EmailSettings {
         Some(self.brand_name.as_str()).filter(|b| *b != DEFAULT_BRAND_NAME)
     }
 
+    /// The first problem only: for `preview`, which reports one. `read` reports all.
     pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
-        let templates_dir = env.get("TEMPLATES_DIR").map(PathBuf::from);
-        if let Some(dir) = templates_dir.as_ref().filter(|d| !d.is_dir()) {
-            return Err(malformed(
-                "TEMPLATES_DIR",
-                format!("{} is not a folder", dir.display()),
-            ));
-        }
-        let smtp_url =
-            smtp::parse(env.required("SMTP_URL")?).map_err(|e| malformed("SMTP_URL", e))?;
-        let mailbox = |var: &'static str, v: &str| {
-            v.parse::<Mailbox>().map_err(|_| {
-                malformed(
-                    var,
-                    format!(
-                        "{v:?} is not an address; expected \"Name <address@domain>\" or \
-                         \"address@domain\""
-                    ),
-                )
+        Self::read(env).map_err(ConfigErrors::into_first)
+    }
+
+    pub fn read(env: &Env) -> Result<Self, ConfigErrors> {
+        let mut r = Reader::new(env);
+        let templates_dir = r.optional("TEMPLATES_DIR", |v| match PathBuf::from(v) {
+            dir if dir.is_dir() => Ok(dir),
+            dir => Err(format!("is {}, which is not a folder", dir.display())),
+        });
+        let smtp_url = r.required("SMTP_URL", smtp::parse);
+        let from = r.required("EMAIL_FROM", mailbox);
+        let reply_to = r.optional("EMAIL_REPLY_TO", mailbox);
+        let support_url = r.optional("SUPPORT_URL", support_url);
+        let public_base_url = r.optional("PUBLIC_BASE_URL", http_url);
+        let ttl_days: u64 = r.number("INSTALL_LINK_TTL_DAYS", 30, Range::new(1..=3650, "days"));
+        let smtp_max_per_second = r.optional_number(
+            "SMTP_MAX_PER_SECOND",
+            Range::new(1..=10_000, "messages a second"),
+        );
+        let install_link_key = r
+            .value("INSTALL_LINK_SECRET")
+            .or_else(|| r.value("GIGS_API_KEY"))
+            .unwrap_or_default();
+        let brand_name = r.value("BRAND_NAME").unwrap_or(DEFAULT_BRAND_NAME);
+        r.finish(|| {
+            Some(Self {
+                smtp_url: smtp_url?,
+                from: from?,
+                reply_to,
+                brand_name: brand_name.to_owned(),
+                support_url,
+                public_base_url,
+                templates_dir,
+                install_link_ttl: Duration::from_secs(86_400 * ttl_days),
+                install_link_key: SecretString::from(install_link_key.to_owned()),
+                smtp_max_per_second,
             })
-        };
-        let smtp_max_per_second = match env.get("SMTP_MAX_PER_SECOND") {
-            None => None,
-            Some(v) => Some(
-                v.parse::<u32>()
-                    .ok()
-                    .filter(|n| (1..=10_000).contains(n))
-                    .ok_or_else(|| {
-                        malformed(
-                            "SMTP_MAX_PER_SECOND",
-                            "must be a whole number from 1 to 10000",
-                        )
-                    })?,
-            ),
-        };
-        Ok(Self {
-            smtp_max_per_second,
-            smtp_url,
-            from: mailbox("EMAIL_FROM", env.required("EMAIL_FROM")?)?,
-            reply_to: env
-                .get("EMAIL_REPLY_TO")
-                .map(|v| mailbox("EMAIL_REPLY_TO", v))
-                .transpose()?,
-            brand_name: env
-                .get("BRAND_NAME")
-                .unwrap_or(DEFAULT_BRAND_NAME)
-                .to_owned(),
-            support_url: env
-                .get("SUPPORT_URL")
-                .map(|u| parse_http_url("SUPPORT_URL", u))
-                .transpose()?,
-            public_base_url: env
-                .get("PUBLIC_BASE_URL")
-                .map(|u| parse_http_url("PUBLIC_BASE_URL", u))
-                .transpose()?,
-            templates_dir,
-            install_link_ttl: Duration::from_secs(
-                86_400
-                    * env
-                        .parsed::<u64>("INSTALL_LINK_TTL_DAYS", 30)?
-                        .clamp(1, 3650),
-            ),
-            install_link_key: SecretString::from(
-                env.get("INSTALL_LINK_SECRET")
-                    .or_else(|| env.get("GIGS_API_KEY"))
-                    .unwrap_or_default()
-                    .to_owned(),
-            ),
         })
+    }
+}
+
+fn mailbox(v: &str) -> Result<Mailbox, String> {
+    v.parse::<Mailbox>()
+        .map_err(|_| format!("is {v:?}; expected \"Name <address@domain>\" or \"address@domain\""))
+}
+
+/// A support page, or an address to write to (`mailto:help@acme.example`).
+fn support_url(v: &str) -> Result<Url, String> {
+    match Url::parse(v) {
+        Ok(url) if url.scheme() == "mailto" && url.path().contains('@') => Ok(url),
+        _ => http_url(v).map_err(|_| {
+            format!(
+                "is {v:?}; expected an absolute http(s) URL (https://acme.example/help) or \
+                 mailto:address@domain"
+            )
+        }),
     }
 }

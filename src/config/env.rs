@@ -1,18 +1,23 @@
-//! Reading variables: from the process, or from a map in tests; one error per variable.
-use std::{collections::HashMap, fmt, str::FromStr};
-
-use super::ConfigError;
+//! Where variables come from: the process, or a map in tests. Remembers which were asked
+//! for, so a test can hold the `--help` table to what the code reads.
+use std::{
+    collections::{BTreeSet, HashMap},
+    sync::Mutex,
+};
 
 /// Where settings come from: the process environment, or a map in tests.
-pub struct Env(HashMap<String, String>);
+pub struct Env {
+    vars: HashMap<String, String>,
+    asked: Mutex<BTreeSet<String>>,
+}
 
 impl Env {
     pub fn from_process() -> Self {
-        Self(std::env::vars().collect())
+        Self::new(std::env::vars().collect())
     }
 
     pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
-        Self(
+        Self::new(
             pairs
                 .into_iter()
                 .map(|(k, v)| (k.to_owned(), v.to_owned()))
@@ -20,51 +25,32 @@ impl Env {
         )
     }
 
-    pub fn value(&self, var: &str) -> Option<&str> {
-        self.get(var)
-    }
-
-    pub(super) fn get(&self, var: &str) -> Option<&str> {
-        self.0.get(var).map(|v| v.trim()).filter(|v| !v.is_empty())
-    }
-
-    pub(super) fn required(&self, var: &'static str) -> Result<&str, ConfigError> {
-        self.get(var).ok_or_else(|| missing(var))
-    }
-
-    pub(super) fn required_list(&self, var: &'static str) -> Result<Vec<&str>, ConfigError> {
-        self.list(var).ok_or_else(|| missing(var))
-    }
-
-    pub(super) fn parsed<T: FromStr>(&self, var: &'static str, default: T) -> Result<T, ConfigError>
-    where
-        T::Err: fmt::Display,
-    {
-        match self.get(var) {
-            None => Ok(default),
-            Some(v) => v.parse().map_err(|e| malformed(var, e)),
+    fn new(vars: HashMap<String, String>) -> Self {
+        Self {
+            vars,
+            asked: Mutex::default(),
         }
     }
 
-    pub(super) fn list(&self, var: &'static str) -> Option<Vec<&str>> {
-        self.get(var).map(|v| {
-            v.split([',', ' ', '\n', '\t'])
-                .filter(|s| !s.is_empty())
-                .collect()
-        })
+    /// The trimmed value; unset and blank are the same.
+    pub fn value(&self, var: &str) -> Option<&str> {
+        self.asked.lock().expect("lock").insert(var.to_owned());
+        self.vars
+            .get(var)
+            .map(|v| v.trim())
+            .filter(|v| !v.is_empty())
+    }
+
+    /// Every variable asked for so far.
+    #[cfg(test)]
+    pub(super) fn asked(&self) -> BTreeSet<String> {
+        self.asked.lock().expect("lock").clone()
     }
 }
 
-pub(super) fn missing(var: &'static str) -> ConfigError {
-    ConfigError {
-        var,
-        problem: "is required but not set".into(),
-    }
-}
-
-pub(super) fn malformed(var: &'static str, e: impl fmt::Display) -> ConfigError {
-    ConfigError {
-        var,
-        problem: format!("is malformed: {e}"),
-    }
+/// A list variable's entries, split on commas and white space; empty entries dropped.
+pub(super) fn split_list(v: &str) -> Vec<&str> {
+    v.split([',', ' ', '\n', '\t'])
+        .filter(|s| !s.is_empty())
+        .collect()
 }

@@ -1,10 +1,13 @@
-//! Settings of the HTTP side: listen address, webhook secrets and triggers, status API.
-use std::time::Duration;
+//! Settings of the HTTP side: listen address, webhook secrets and triggers, status API,
+//! console sessions.
+use std::{ops::RangeInclusive, time::Duration};
 
-use secrecy::{ExposeSecret, SecretString};
-
-use super::{ConfigError, Env, env::malformed};
-use crate::domain::{Role, WebhookSecret};
+use super::{
+    ConfigErrors, Env,
+    reader::{Range, Reader, host_port},
+    tokens::{self, StatusToken},
+};
+use crate::domain::WebhookSecret;
 
 /// Whichever comes first for a SIM sends its email: on some plans a subscription is
 /// activated only once its eSIM is in use, so `created` must trigger too.
@@ -20,57 +23,51 @@ pub struct HttpSettings {
     pub webhook_secrets: Vec<WebhookSecret>,
     pub webhook_tolerance: Duration,
     pub trigger_events: Vec<String>,
-    pub status_api_tokens: Vec<SecretString>,
-    /// `STATUS_API_ROLES`: the role of each named token listed; the others are admins.
-    pub status_api_roles: Vec<(String, Role)>,
+    /// `STATUS_API_TOKENS`, each with its role from `STATUS_API_ROLES`.
+    pub status_api_tokens: Vec<StatusToken>,
     /// At most one resend per SIM per this long.
     pub resend_min_interval: Duration,
     /// A request body must arrive within this, or the connection is cut (408).
     pub body_timeout: Duration,
     /// Connections open at once; more wait in the listen backlog until one closes.
     pub max_connections: usize,
+    /// A console session ends this long after sign-in.
+    pub console_session: Duration,
 }
 
 impl HttpSettings {
-    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
-        let webhook_secrets = env
-            .required_list("GIGS_WEBHOOK_SECRETS")?
-            .into_iter()
-            .map(|s| WebhookSecret::parse(s).map_err(|e| malformed("GIGS_WEBHOOK_SECRETS", e)))
-            .collect::<Result<_, _>>()?;
-        let trigger_events = env
-            .list("TRIGGER_EVENTS")
-            .map(|l| l.into_iter().map(str::to_owned).collect())
-            .unwrap_or_else(|| DEFAULT_TRIGGER_EVENTS.map(str::to_owned).to_vec());
-        let status_api_tokens: Vec<SecretString> = env
-            .required_list("STATUS_API_TOKENS")?
-            .into_iter()
-            .map(|t| SecretString::from(t.to_owned()))
-            .collect();
-        let status_api_roles = roles(env, &status_api_tokens)?;
-        let listen_addr = env.get("LISTEN_ADDR").unwrap_or("0.0.0.0:8080");
-        check_listen_addr(listen_addr).map_err(|e| malformed("LISTEN_ADDR", e))?;
+    pub fn read(env: &Env) -> Result<Self, ConfigErrors> {
+        let mut r = Reader::new(env);
+        let webhook_secrets = webhook_secrets(&mut r);
+        let trigger_events = trigger_events(&mut r);
+        let status_api_tokens = tokens::read(&mut r);
+        let listen_addr = r.parsed(
+            "LISTEN_ADDR",
+            host_port(r.value("LISTEN_ADDR").unwrap_or("0.0.0.0:8080")),
+        );
         // A stalled client costs up to ~0.5 MB until its deadline: this bounds a flood.
-        let max_connections: usize = env.parsed("HTTP_MAX_CONNECTIONS", 1_000)?;
-        if !(1..=100_000).contains(&max_connections) {
-            return Err(malformed("HTTP_MAX_CONNECTIONS", "must be 1 to 100000"));
-        }
-        Ok(Self {
-            listen_addr: listen_addr.to_owned(),
-            webhook_secrets,
-            webhook_tolerance: Duration::from_secs(env.parsed("WEBHOOK_TOLERANCE_SECS", 300)?),
-            trigger_events,
-            status_api_tokens,
-            status_api_roles,
-            resend_min_interval: Duration::from_secs(
-                env.parsed::<u64>("RESEND_MIN_INTERVAL_SECS", 60)?
-                    .min(30 * 86_400),
-            ),
-            body_timeout: Duration::from_secs(
-                env.parsed::<u64>("REQUEST_BODY_TIMEOUT_SECS", 10)?
-                    .clamp(1, 300),
-            ),
-            max_connections,
+        let max_connections = r.number(
+            "HTTP_MAX_CONNECTIONS",
+            1_000,
+            Range::new(1..=100_000, "connections"),
+        );
+        let webhook_tolerance = secs(&mut r, "WEBHOOK_TOLERANCE_SECS", 300, 10..=3600);
+        let resend_min_interval = secs(&mut r, "RESEND_MIN_INTERVAL_SECS", 60, 0..=2_592_000);
+        let body_timeout = secs(&mut r, "REQUEST_BODY_TIMEOUT_SECS", 10, 1..=300);
+        let session_hours: u64 =
+            r.number("CONSOLE_SESSION_HOURS", 12, Range::new(1..=720, "hours"));
+        r.finish(|| {
+            Some(Self {
+                listen_addr: listen_addr?,
+                webhook_secrets: webhook_secrets?,
+                webhook_tolerance,
+                trigger_events: trigger_events?,
+                status_api_tokens: status_api_tokens?,
+                resend_min_interval,
+                body_timeout,
+                max_connections,
+                console_session: Duration::from_secs(session_hours * 3600),
+            })
         })
     }
 
@@ -90,54 +87,44 @@ impl HttpSettings {
     }
 }
 
-/// `name=role` pairs; each name must be the name of a `STATUS_API_TOKENS` entry.
-fn roles(env: &Env, tokens: &[SecretString]) -> Result<Vec<(String, Role)>, ConfigError> {
-    let Some(list) = env.get("STATUS_API_ROLES") else {
-        return Ok(Vec::new());
-    };
-    let names: Vec<&str> = tokens
-        .iter()
-        .filter_map(|t| t.expose_secret().split_once(':').map(|(n, _)| n))
-        .collect();
-    let mut roles = Vec::new();
-    for entry in list.split(',').map(str::trim).filter(|e| !e.is_empty()) {
-        let (name, role) = entry
-            .split_once('=')
-            .ok_or_else(|| malformed("STATUS_API_ROLES", format!("{entry:?} is not name=role")))?;
-        let role: Role = role
-            .trim()
-            .parse()
-            .map_err(|e| malformed("STATUS_API_ROLES", e))?;
-        let name = name.trim();
-        if !names.contains(&name) {
-            return Err(malformed(
-                "STATUS_API_ROLES",
-                format!("{name:?} is not the name of a STATUS_API_TOKENS entry (name:token)"),
-            ));
-        }
-        roles.push((name.to_owned(), role));
-    }
-    Ok(roles)
+fn secs(
+    r: &mut Reader<'_>,
+    var: &'static str,
+    default: u64,
+    range: RangeInclusive<u64>,
+) -> Duration {
+    Duration::from_secs(r.number(var, default, Range::new(range, "seconds")))
 }
 
 /// Gigs event types whose data names a subscription's new SIM.
 pub const KNOWN_TRIGGER_EVENTS: [&str; 3] = DEFAULT_TRIGGER_EVENTS;
 
-/// `host:port`, with a port number; the host is resolved when binding.
-fn check_listen_addr(v: &str) -> Result<(), &'static str> {
-    if v.parse::<std::net::SocketAddr>().is_ok() {
-        return Ok(());
+fn webhook_secrets(r: &mut Reader<'_>) -> Option<Vec<WebhookSecret>> {
+    const VAR: &str = "GIGS_WEBHOOK_SECRETS";
+    let Some(entries) = r.list(VAR) else {
+        r.problem(VAR, "is required but not set");
+        return None;
+    };
+    let parsed: Result<Vec<_>, _> = entries.into_iter().map(WebhookSecret::parse).collect();
+    r.parsed(VAR, parsed.map_err(|e| format!("holds a bad secret: {e}")))
+}
+
+/// Unset: the defaults. Set, it must name at least one event: a value naming none would
+/// turn every email off without a word.
+fn trigger_events(r: &mut Reader<'_>) -> Option<Vec<String>> {
+    const VAR: &str = "TRIGGER_EVENTS";
+    let Some(events) = r.list(VAR) else {
+        return Some(DEFAULT_TRIGGER_EVENTS.map(str::to_owned).to_vec());
+    };
+    if events.is_empty() {
+        r.problem(
+            VAR,
+            format!(
+                "names no event; expected comma-separated Gigs event types, e.g. {}",
+                DEFAULT_TRIGGER_EVENTS.join(",")
+            ),
+        );
+        return None;
     }
-    match v.rsplit_once(':') {
-        Some((host, port))
-            if !host.is_empty()
-                && port.parse::<u16>().is_ok()
-                && host
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-')) =>
-        {
-            Ok(())
-        }
-        _ => Err("expected host:port, e.g. 0.0.0.0:8080"),
-    }
+    Some(events.into_iter().map(str::to_owned).collect())
 }

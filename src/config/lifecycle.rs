@@ -1,7 +1,10 @@
 //! Settings of the closed loop: reconciliation and reminders.
 use std::time::Duration;
 
-use super::{ConfigError, Env, env::malformed};
+use super::{
+    ConfigErrors, Env,
+    reader::{Range, Reader},
+};
 
 #[derive(Debug, Clone)]
 pub struct LifecycleSettings {
@@ -14,29 +17,25 @@ pub struct LifecycleSettings {
 }
 
 impl LifecycleSettings {
-    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
-        let mins: u64 = env.parsed("RECONCILE_INTERVAL_MINS", 60)?;
-        if mins > 7 * 24 * 60 {
-            return Err(malformed(
-                "RECONCILE_INTERVAL_MINS",
-                "must be 0 to 10080 (a week)",
-            ));
-        }
-        let hours: u64 = env.parsed("REMINDER_MIN_INTERVAL_HOURS", 20)?;
-        if hours > 24 * 365 {
-            return Err(malformed(
-                "REMINDER_MIN_INTERVAL_HOURS",
-                "must be 0 to 8760",
-            ));
-        }
-        let reminder_max: u32 = env.parsed("REMINDER_MAX", 3)?;
-        if reminder_max > 100 {
-            return Err(malformed("REMINDER_MAX", "must be 0 to 100"));
-        }
-        Ok(Self {
-            reconcile_interval: (mins > 0).then(|| Duration::from_secs(mins * 60)),
-            reminder_min_interval: Duration::from_secs(hours * 3600),
-            reminder_max,
+    pub fn read(env: &Env) -> Result<Self, ConfigErrors> {
+        let mut r = Reader::new(env);
+        let mins: u64 = r.number(
+            "RECONCILE_INTERVAL_MINS",
+            60,
+            Range::new(0..=10_080, "minutes"),
+        );
+        let hours: u64 = r.number(
+            "REMINDER_MIN_INTERVAL_HOURS",
+            20,
+            Range::new(0..=8760, "hours"),
+        );
+        let reminder_max = r.number("REMINDER_MAX", 3, Range::new(0..=100, "reminders"));
+        r.finish(|| {
+            Some(Self {
+                reconcile_interval: (mins > 0).then(|| Duration::from_secs(mins * 60)),
+                reminder_min_interval: Duration::from_secs(hours * 3600),
+                reminder_max,
+            })
         })
     }
 }

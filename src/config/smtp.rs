@@ -60,15 +60,18 @@ const EXPECTED: &str =
 pub fn parse(url: &str) -> Result<SmtpUrl, String> {
     if let Some(dir) = url.strip_prefix("file://") {
         return match dir.is_empty() {
-            true => Err("file:// needs a folder, e.g. file:///var/mail/esim".into()),
+            true => Err("names no folder; expected file:///var/mail/esim".into()),
             false => Ok(SmtpUrl::File(dir.into())),
         };
     }
-    let parsed = Url::parse(url).map_err(|e| format!("{e}; {EXPECTED}"))?;
+    let parsed = Url::parse(url)
+        .ok()
+        .filter(|u| matches!(u.scheme(), "smtp" | "smtps"))
+        .ok_or_else(|| format!("is not an smtp:// or smtps:// URL; {EXPECTED}"))?;
     let host = parsed
         .host_str()
         .filter(|h| !h.is_empty())
-        .ok_or_else(|| format!("no host; {EXPECTED}"))?
+        .ok_or_else(|| format!("names no host; {EXPECTED}"))?
         .to_owned();
     let tls_param = parsed
         .query_pairs()
@@ -85,12 +88,14 @@ pub fn parse(url: &str) -> Result<SmtpUrl, String> {
         ),
         ("smtp", Some(other)) => {
             return Err(format!(
-                "unknown tls={other}; expected required or opportunistic"
+                "has tls={other}; expected tls=required or tls=opportunistic"
             ));
         }
         _ => return Err(EXPECTED.into()),
     };
-    let decode = |s: &str| percent_decode(s).ok_or_else(|| "bad percent-encoding".to_owned());
+    let decode = |s: &str| {
+        percent_decode(s).ok_or_else(|| "has a bad %-escape in its user or password".to_owned())
+    };
     let credentials = match parsed.password() {
         Some(password) => Some((
             decode(parsed.username())?,

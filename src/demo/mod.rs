@@ -13,33 +13,54 @@ use base64::{Engine, engine::general_purpose::STANDARD as B64};
 use serde_json::{Value, json};
 
 use crate::{
-    config::{Env, Settings},
+    config::{DEFAULT_DATABASE_URL, DatabaseSettings, Env, Settings},
     domain::random_base62,
     startup::{Application, RunOptions},
     store,
     webhooks::{WebhookSecret, signed_post},
 };
 
-const DEMO_DATABASE: &str = "postgres://postgres@localhost:5432/esim_courier_demo";
 const DEMO_RECIPIENT: &str = "jerry@example.com";
 
-/// The demo's own database on the server of `DATABASE_URL`: its worker claims every
-/// pending delivery it sees, and must never see real ones.
+/// A database of this run's own on the server of `DATABASE_URL` (default: localhost):
+/// the demo's worker claims every pending delivery it sees, so it must see neither real
+/// ones nor another demo's.
 fn demo_database(env: &Env) -> anyhow::Result<String> {
-    let Some(url) = env.value("DATABASE_URL") else {
-        return Ok(DEMO_DATABASE.to_owned());
-    };
-    let mut url = url::Url::parse(url).context("DATABASE_URL is not a URL")?;
-    url.set_path("/esim_courier_demo");
+    let server = env.value("DATABASE_URL").unwrap_or(DEFAULT_DATABASE_URL);
+    let mut url = url::Url::parse(server).context("DATABASE_URL is not a URL")?;
+    url.set_path(&format!(
+        "/esim_courier_demo_{}",
+        random_base62(10).to_ascii_lowercase()
+    ));
     Ok(url.to_string())
 }
 
-/// Runs the demo; true when the email was delivered.
+/// Runs the demo; true when the email was delivered. Its own database (unless
+/// `--database-url` named one) is dropped at the end, Ctrl-C included.
 pub async fn run(env: &Env, mail_dir: &Path, database_url: Option<&str>) -> anyhow::Result<bool> {
-    let database_url = match database_url {
-        Some(url) => url.to_owned(),
-        None => demo_database(env)?,
+    let (database_url, own) = match database_url {
+        Some(url) => (url.to_owned(), false),
+        None => (demo_database(env)?, true),
     };
+    let database = DatabaseSettings::read(&Env::from_pairs([("DATABASE_URL", &*database_url)]))
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    println!("esim-courier demo");
+    println!("  database   {}", redact_password(&database_url));
+    let outcome = tokio::select! {
+        outcome = deliver(env, mail_dir, &database_url) => outcome,
+        _ = tokio::signal::ctrl_c() => Err(anyhow::anyhow!("interrupted")),
+    };
+    if own {
+        match store::drop_database(&database).await {
+            Ok(()) => println!("  database   dropped"),
+            Err(e) => println!("  database   not dropped: {e:#}"),
+        }
+    }
+    outcome
+}
+
+/// The service on a free port, one webhook through it, and the delivery waited for.
+async fn deliver(env: &Env, mail_dir: &Path, database_url: &str) -> anyhow::Result<bool> {
     let (smtp_url, eml_dir) = match env.value("SMTP_URL") {
         Some(url) => (url.to_owned(), None),
         None => {
@@ -54,24 +75,29 @@ pub async fn run(env: &Env, mail_dir: &Path, database_url: Option<&str>) -> anyh
     // Bound first: the emailed install link names the demo's own address.
     let listener = TcpListener::bind("127.0.0.1:0")?;
     let base = format!("http://127.0.0.1:{}", listener.local_addr()?.port());
-    let mut settings = demo_settings(&database_url, &gigs_url, &smtp_url, &secret, &token)?;
+    let mut settings = demo_settings(database_url, &gigs_url, &smtp_url, &secret, &token)?;
     settings.email.public_base_url = Some(base.parse()?);
 
-    println!("esim-courier demo");
-    println!("  database   {}", redact_password(&database_url));
     println!("  Gigs API   sandbox at {gigs_url}");
     store::create_and_migrate(&settings.database).await?;
     let pool = store::lazy_pool(&settings.database)?;
     let app = Application::build_with(settings, pool, listener, RunOptions::default())?;
-    tokio::spawn(app.run_until_stopped());
+    let stop = app.cancel_token();
+    let running = tokio::spawn(app.run_until_stopped());
     println!("  service    {base}");
 
     let client = crate::tls::client_builder().build()?;
-    let delivery = send_event(&client, &base, &secret).await?;
-    println!("  webhook    accepted, delivery {delivery}");
-    let final_state = wait_for_delivery(&client, &base, &token, &delivery).await?;
+    let outcome = async {
+        let delivery = send_event(&client, &base, &secret).await?;
+        println!("  webhook    accepted, delivery {delivery}");
+        wait_for_delivery(&client, &base, &token, &delivery).await
+    }
+    .await;
+    // Stopped before its database is dropped, so its worker does not log the loss.
+    stop.cancel();
+    let _ = tokio::time::timeout(Duration::from_secs(10), running).await;
     sandbox.stop(true).await;
-
+    let final_state = outcome?;
     print_outcome(&final_state, eml_dir.as_deref(), &smtp_url);
     Ok(final_state["status"] == "delivered")
 }
@@ -98,7 +124,7 @@ fn demo_settings(
         ("BRAND_NAME", "Demo Mobile"),
         ("SUPPORT_URL", "https://demo.example/help"),
         ("INSTALL_LINK_SECRET", link_key.as_str()),
-        // The sandbox lists no subscriptions: nothing to reconcile.
+        // One delivery, at once: a reconciliation would only add log lines.
         ("RECONCILE_INTERVAL_MINS", "0"),
     ]);
     let mut settings = Settings::from_env(&env).map_err(|e| anyhow::anyhow!("{e}"))?;

@@ -1,4 +1,5 @@
-//! A stand-in for the Gigs API, serving one demo user, subscription and eSIM.
+//! A stand-in for the Gigs API, serving one demo user, subscription and eSIM, and the
+//! project's subscription list (so `reconcile` against it runs, and finds nothing to do).
 use std::net::TcpListener;
 
 use actix_web::{App, HttpResponse, HttpServer, dev::ServerHandle, web};
@@ -30,6 +31,26 @@ async fn subscription(path: web::Path<(String, String)>) -> HttpResponse {
     }))
 }
 
+/// The list's one subscription was created long ago: reconciliation checks it and, being
+/// outside its window, queues nothing (the sandbox has no SIM of its own to email).
+const LISTED_SINCE: &str = "2025-05-22T09:00:00Z";
+
+/// `GET /projects/{p}/subscriptions`, in Gigs' list shape; one page.
+async fn subscriptions() -> HttpResponse {
+    HttpResponse::Ok().json(json!({
+        "object": "list",
+        "items": [{
+            "object": "subscription",
+            "id": SUBSCRIPTION,
+            "status": "active",
+            "createdAt": LISTED_SINCE,
+            "sim": {"object": "sim", "id": "sim_demo", "type": "eSIM"},
+            "user": {"object": "user", "id": USER},
+        }],
+        "moreItemsAfter": null,
+    }))
+}
+
 async fn credentials(path: web::Path<(String, String)>) -> HttpResponse {
     let sim = &path.1;
     let carddata = format!("carddata={ACTIVATION_CODE}");
@@ -57,6 +78,7 @@ fn app(
     App::new()
         .app_data(recipient)
         .route("/projects/{p}/users/{id}", web::get().to(user))
+        .route("/projects/{p}/subscriptions", web::get().to(subscriptions))
         .route(
             "/projects/{p}/subscriptions/{id}",
             web::get().to(subscription),

@@ -8,6 +8,7 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use super::{ApiError, limiter::FailureLimiter};
+use crate::config::StatusToken;
 use crate::domain::{Permission, Role, mask_addresses, mask_email};
 use crate::telemetry::Metrics;
 
@@ -27,23 +28,17 @@ struct Known {
 }
 
 impl StatusTokens {
-    /// Each token with its role from `roles` (by name); tokens not listed are admins.
-    pub fn new(tokens: &[SecretString], roles: &[(String, Role)]) -> Self {
+    /// The tokens as configuration validated them, each with its role.
+    pub fn new(tokens: &[StatusToken]) -> Self {
         Self(
             tokens
                 .iter()
-                .map(|t| {
-                    let (name, token) = split_name(t.expose_secret());
-                    let role = name
-                        .and_then(|n| roles.iter().find(|(r, _)| r == n))
-                        .map_or(Role::Admin, |(_, role)| *role);
-                    Known {
-                        digest: digest(token),
-                        mac: [0; 32],
-                        secret: Some(SecretString::from(token.to_owned())),
-                        name: name.map(str::to_owned),
-                        role,
-                    }
+                .map(|t| Known {
+                    digest: digest(t.token.expose_secret()),
+                    mac: [0; 32],
+                    secret: Some(t.token.clone()),
+                    name: t.name.clone(),
+                    role: t.role,
                 })
                 .collect(),
             Vec::new(),
@@ -96,22 +91,6 @@ impl StatusTokens {
             }
         }
         found
-    }
-}
-
-/// `support-desk:s3cret` names its token; a token with no such prefix has no name.
-fn split_name(entry: &str) -> (Option<&str>, &str) {
-    match entry.split_once(':') {
-        Some((name, token))
-            if !name.is_empty()
-                && !token.is_empty()
-                && name
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') =>
-        {
-            (Some(name), token)
-        }
-        _ => (None, entry),
     }
 }
 
@@ -226,34 +205,43 @@ impl FromRequest for StatusAuth {
 mod tests {
     use super::*;
 
+    fn token(name: Option<&str>, token: &str) -> StatusToken {
+        StatusToken {
+            name: name.map(str::to_owned),
+            token: token.to_owned().into(),
+            role: Role::Admin,
+        }
+    }
+
+    #[test]
+    fn a_session_finds_its_token_by_mac_only_under_the_same_key() {
+        let tokens = StatusTokens::new(&[token(Some("desk"), "desk-token-0123456")]).keyed(b"k1");
+        let mac = tokens.mac_of("desk-token-0123456");
+        assert_eq!(tokens.by_mac(&mac).unwrap().name.as_deref(), Some("desk"));
+        let rotated = StatusTokens::new(&[token(Some("desk"), "desk-token-0123456")]).keyed(b"k2");
+        assert!(rotated.by_mac(&mac).is_none());
+        assert!(tokens.by_mac(&[0; 32]).is_none());
+    }
+
     #[test]
     fn accepts_each_configured_token_and_nothing_else() {
-        let roles = [("support-desk".to_owned(), Role::Support)];
-        let tokens = StatusTokens::new(&["alpha".into(), "support-desk:beta".into()], &roles);
-        let alpha = tokens.accepts("alpha").unwrap();
-        assert_eq!(
-            (alpha.name, alpha.role),
-            (None, Role::Admin),
-            "unlisted: admin"
-        );
-        let beta = tokens.accepts("beta").unwrap();
+        let mut beta = token(Some("support-desk"), "beta-token-0123456");
+        beta.role = Role::Support;
+        let tokens = StatusTokens::new(&[token(None, "alpha-token-0123456"), beta]);
+        let alpha = tokens.accepts("alpha-token-0123456").unwrap();
+        assert_eq!((alpha.name, alpha.role), (None, Role::Admin));
+        let beta = tokens.accepts("beta-token-0123456").unwrap();
         assert_eq!(beta.name.as_deref(), Some("support-desk"));
         assert_eq!(beta.role, Role::Support);
         for bad in [
             "",
-            "alph",
-            "alphaa",
+            "alpha-token-012345",
+            "alpha-token-01234567",
             "gamma",
-            "support-desk:beta",
+            "support-desk:beta-token-0123456",
             "support-desk",
         ] {
             assert!(tokens.accepts(bad).is_none(), "{bad}");
         }
-        let odd = StatusTokens::new(&["a b:c".into()], &[]);
-        assert_eq!(
-            odd.accepts("a b:c").map(|a| a.name),
-            Some(None),
-            "not a name: the whole is the token"
-        );
     }
 }

@@ -1,6 +1,7 @@
 //! The alert outbox: queued in the same transaction as their cause, sent by any process.
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgPool};
 
 use super::Result;
@@ -59,18 +60,21 @@ pub async fn enqueue_quiet(pool: &PgPool, quiet: Duration, alert: &NewAlert) -> 
     Ok(done.rows_affected() == 1)
 }
 
-/// Takes up to `limit` due alerts for a minute, so another process does not send them too.
-pub async fn claim(pool: &PgPool, limit: i64) -> Result<Vec<Alert>> {
+/// An alert waiting to be sent, as the sender plans its round.
+#[derive(Debug, Clone)]
+pub struct Due {
+    pub seq: i64,
+    pub kind: AlertKind,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Up to `limit` unsent alerts that are due, the longest waiting first.
+pub async fn due(pool: &PgPool, limit: i64) -> Result<Vec<Due>> {
     sqlx::query_as!(
-        Alert,
-        r#"WITH due AS (
-            SELECT seq FROM alerts WHERE sent_at IS NULL AND next_attempt_at <= now()
-            ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED
-        )
-        UPDATE alerts a SET next_attempt_at = now() + interval '1 minute',
-            attempts = a.attempts + 1
-        FROM due WHERE a.seq = due.seq
-        RETURNING a.seq, a.kind AS "kind: AlertKind", a.delivery_id AS "delivery_id: DeliveryId", a.text, a.attempts"#,
+        Due,
+        r#"SELECT seq, kind AS "kind: AlertKind", created_at FROM alerts
+           WHERE sent_at IS NULL AND next_attempt_at <= now()
+           ORDER BY next_attempt_at, seq LIMIT $1"#,
         limit,
     )
     .fetch_all(pool)
@@ -78,10 +82,31 @@ pub async fn claim(pool: &PgPool, limit: i64) -> Result<Vec<Alert>> {
     .map_err(Into::into)
 }
 
-pub async fn sent(pool: &PgPool, seq: i64) -> Result<()> {
+/// Takes those of `seqs` still due for a minute, so another process does not send them
+/// too; the ones another process took meanwhile are left out.
+pub async fn claim(pool: &PgPool, seqs: &[i64]) -> Result<Vec<Alert>> {
+    sqlx::query_as!(
+        Alert,
+        r#"WITH due AS (
+            SELECT seq FROM alerts
+            WHERE seq = ANY($1) AND sent_at IS NULL AND next_attempt_at <= now()
+            FOR UPDATE SKIP LOCKED
+        )
+        UPDATE alerts a SET next_attempt_at = now() + interval '1 minute',
+            attempts = a.attempts + 1
+        FROM due WHERE a.seq = due.seq
+        RETURNING a.seq, a.kind AS "kind: AlertKind", a.delivery_id AS "delivery_id: DeliveryId", a.text, a.attempts"#,
+        seqs,
+    )
+    .fetch_all(pool)
+    .await
+    .map_err(Into::into)
+}
+
+pub async fn sent(pool: &PgPool, seqs: &[i64]) -> Result<()> {
     sqlx::query!(
-        "UPDATE alerts SET sent_at = now(), last_error = NULL WHERE seq = $1",
-        seq
+        "UPDATE alerts SET sent_at = now(), last_error = NULL WHERE seq = ANY($1)",
+        seqs
     )
     .execute(pool)
     .await?;

@@ -53,6 +53,13 @@ pub async fn user(pool: &PgPool, user: &UserId, cancelled: &str) -> Result<Erase
         .execute(&mut *tx)
         .await?
         .rows_affected();
+        // A lifting remembers the address for a week: the user's go too.
+        sqlx::query!(
+            "DELETE FROM suppression_lifts WHERE email IN (SELECT lower(e) FROM unnest($1::text[]) e)",
+            &emails,
+        )
+        .execute(&mut *tx)
+        .await?;
         let (deliveries, events) = anonymise(&mut tx, &ids).await?;
         erased.deliveries += deliveries;
         erased.events += events;

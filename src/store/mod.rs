@@ -63,16 +63,16 @@ pub fn lazy_pool(settings: &DatabaseSettings) -> anyhow::Result<PgPool> {
         .connect_lazy_with(connect_options(settings)?))
 }
 
-/// Creates the database if it is missing, then applies every pending migration.
+/// Creates the database if it is missing, then applies every pending migration. Each
+/// connection must answer within the connect timeout: an address that accepts and never
+/// answers must not leave the process silent forever.
 pub async fn create_and_migrate(settings: &DatabaseSettings) -> anyhow::Result<()> {
     let url = settings.url.expose_secret();
-    if !Postgres::database_exists(url)
-        .await
-        .context("cannot reach PostgreSQL at DATABASE_URL")?
-    {
-        if let Err(e) = Postgres::create_database(url).await {
+    if !database_exists(settings).await? {
+        let created = within(settings, Postgres::create_database(url)).await;
+        if let Err(e) = created {
             // Another process may have created it at the same moment.
-            if !Postgres::database_exists(url).await.unwrap_or(false) {
+            if !database_exists(settings).await.unwrap_or(false) {
                 return Err(e).context("cannot create the database");
             }
         }
@@ -80,10 +80,43 @@ pub async fn create_and_migrate(settings: &DatabaseSettings) -> anyhow::Result<(
     }
     let pool = PgPoolOptions::new()
         .max_connections(1)
+        .acquire_timeout(settings.connect_timeout)
         .connect_with(connect_options(settings)?)
         .await
-        .context("cannot connect to the database")?;
+        .context("cannot connect to the database at DATABASE_URL")?;
     migrate(&pool).await
+}
+
+/// Whether `DATABASE_URL`'s database exists, asked of its server (`check` reaches
+/// PostgreSQL this way too, changing nothing).
+pub async fn database_exists(settings: &DatabaseSettings) -> anyhow::Result<bool> {
+    within(
+        settings,
+        Postgres::database_exists(settings.url.expose_secret()),
+    )
+    .await
+    .context("cannot reach PostgreSQL at DATABASE_URL")
+}
+
+/// Drops `DATABASE_URL`'s database, its connections and all (the demo's own, at its end).
+pub async fn drop_database(settings: &DatabaseSettings) -> anyhow::Result<()> {
+    within(
+        settings,
+        Postgres::force_drop_database(settings.url.expose_secret()),
+    )
+    .await
+    .context("cannot drop the database")
+}
+
+/// `step`, given up after the connect timeout.
+async fn within<T>(
+    settings: &DatabaseSettings,
+    step: impl std::future::Future<Output = sqlx::Result<T>>,
+) -> anyhow::Result<T> {
+    match tokio::time::timeout(settings.connect_timeout, step).await {
+        Ok(done) => Ok(done?),
+        Err(_) => anyhow::bail!("no answer within {} s", settings.connect_timeout.as_secs()),
+    }
 }
 
 pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {

@@ -61,16 +61,33 @@ pub async fn list(pool: &PgPool, after: Option<&After>, limit: i64) -> Result<Ve
 }
 
 /// Takes the address off the list and writes the audit entry, together. True when the
-/// address was on the list (no entry is written when it was not).
+/// address was on the list (no entry is written when it was not). The lifting is
+/// remembered for a week, so a bounce of an email sent before it cannot suppress the
+/// address again.
 pub async fn remove(pool: &PgPool, email: &str, audit_entry: &NewAuditEntry) -> Result<bool> {
     let mut tx = pool.begin().await?;
-    let done = sqlx::query!("DELETE FROM suppressions WHERE email = lower($1)", email)
-        .execute(&mut *tx)
-        .await?;
-    if done.rows_affected() != 1 {
+    prune_lifts(&mut tx).await?;
+    let lifted = sqlx::query_scalar!(
+        r#"WITH gone AS (DELETE FROM suppressions WHERE email = lower($1) RETURNING email)
+           INSERT INTO suppression_lifts (email) SELECT email FROM gone
+           ON CONFLICT (email) DO UPDATE SET lifted_at = now()
+           RETURNING email"#,
+        email,
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
+    if lifted.is_none() {
         return Ok(false);
     }
     audit::record(&mut tx, audit_entry).await?;
     tx.commit().await?;
     Ok(true)
+}
+
+/// Liftings older than a week no longer matter (see the migration).
+pub(super) async fn prune_lifts(conn: &mut sqlx::PgConnection) -> Result<()> {
+    sqlx::query!("DELETE FROM suppression_lifts WHERE lifted_at < now() - interval '7 days'")
+        .execute(conn)
+        .await?;
+    Ok(())
 }

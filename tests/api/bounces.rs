@@ -9,7 +9,7 @@ use esim_courier::{
 use serde_json::{Value, json};
 use wiremock::{
     Mock, ResponseTemplate,
-    matchers::{method, path},
+    matchers::{method, path, path_regex},
 };
 
 use crate::helpers::*;
@@ -93,6 +93,12 @@ impl Signer {
     }
 }
 
+/// An SNS `Timestamp` this many seconds from now (SNS refuses nothing; we refuse stale).
+fn sns_time(from_now: i64) -> String {
+    (chrono::Utc::now() + chrono::Duration::seconds(from_now))
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
 fn ses_bounce(bounce_type: &str, message_id: &str) -> Value {
     let ses = json!({
         "notificationType": "Bounce",
@@ -103,7 +109,7 @@ fn ses_bounce(bounce_type: &str, message_id: &str) -> Value {
     });
     json!({
         "Type": "Notification", "MessageId": format!("msg-{bounce_type}"), "TopicArn": TOPIC,
-        "Message": ses.to_string(), "Timestamp": "2026-11-20T09:14:10.000Z",
+        "Message": ses.to_string(), "Timestamp": sns_time(0),
     })
 }
 
@@ -224,7 +230,7 @@ async fn an_sns_subscription_is_confirmed_by_visiting_its_url() {
         "Type": "SubscriptionConfirmation", "MessageId": "m1", "Token": "tok", "TopicArn": TOPIC,
         "Message": "You have chosen to subscribe.",
         "SubscribeURL": format!("{}/certs/confirm", app.gigs.uri()),
-        "Timestamp": "2026-11-20T09:00:00.000Z",
+        "Timestamp": sns_time(0),
     });
 
     let response = post_bounce(&app, "ses", signer.sign(&app, confirmation)).await;
@@ -381,7 +387,7 @@ async fn a_receiver_that_is_down_delays_alerts_never_deliveries() {
         app.worker_metrics(),
     )
     .unwrap();
-    assert_eq!(sender.send_due().await.unwrap(), 0);
+    assert_eq!(sender.send_due().await.unwrap().accepted, 0);
     let (attempts, sent): (i32, bool) =
         sqlx::query_as("SELECT attempts, sent_at IS NOT NULL FROM alerts WHERE kind = 'failed'")
             .fetch_one(&app.pool)
@@ -400,11 +406,205 @@ async fn a_receiver_that_is_down_delays_alerts_never_deliveries() {
         .await
         .unwrap();
     assert_eq!(
-        sender.send_due().await.unwrap(),
+        sender.send_due().await.unwrap().accepted,
         1,
         "retried once the receiver is back"
     );
     let alerts = alerts_received(&app).await;
     assert_eq!(alerts[0]["kind"], "failed");
     let _ = Duration::ZERO;
+}
+
+/// GETs the app made to the fake Gigs (which also serves the certificates) under `prefix`.
+async fn fetched(app: &TestApp, prefix: &str) -> usize {
+    let requests = app.gigs.received_requests().await.unwrap_or_default();
+    requests
+        .iter()
+        .filter(|r| r.method.as_str() == "GET" && r.url.path().starts_with(prefix))
+        .count()
+}
+
+#[tokio::test]
+async fn a_stale_or_future_sns_message_is_refused_before_any_certificate_fetch() {
+    let app = bounce_app().await;
+    let signer = Signer::serve(&app).await;
+    let (id, message_id) = delivered(&app).await;
+
+    for from_now in [-3601, -30 * 86_400, 301] {
+        let mut bounce = ses_bounce("Permanent", &message_id);
+        bounce["Timestamp"] = sns_time(from_now).into();
+        let response = post_bounce(&app, "ses", signer.sign(&app, bounce)).await;
+        assert_eq!(response.status(), 400, "{from_now} s");
+        let body = response.text().await.unwrap();
+        assert!(
+            body.contains("hour old") || body.contains("ahead"),
+            "{body}"
+        );
+    }
+
+    assert_eq!(fetched(&app, "/certs/").await, 0, "no certificate fetched");
+    assert_eq!(app.delivery(&id).await["status"], "delivered");
+}
+
+#[tokio::test]
+async fn a_certificate_or_subscribe_url_stepping_out_of_its_prefix_is_refused_without_a_fetch() {
+    let app = bounce_app().await;
+    let signer = Signer::serve(&app).await;
+    // Outside the prefix, a certificate that would verify: only the URL check stops it.
+    let cert = std::fs::read(signer.dir.join("cert.pem")).unwrap();
+    Mock::given(method("GET"))
+        .and(path_regex("^/(evil|certs%2fevil).*"))
+        .respond_with(ResponseTemplate::new(200).set_body_bytes(cert))
+        .mount(&app.gigs)
+        .await;
+    let (id, message_id) = delivered(&app).await;
+    let base = app.gigs.uri();
+    for escape in [
+        "/certs/../evil/sns.pem",
+        "/certs/%2e%2e/evil/sns.pem",
+        "/certs/%2E%2e/evil/sns.pem",
+        "/certs/..%2fevil/sns.pem",
+        "/certs/%2e%2e%2fevil/sns.pem",
+    ] {
+        let mut signed: Value =
+            serde_json::from_str(&signer.sign(&app, ses_bounce("Permanent", &message_id))).unwrap();
+        signed["SigningCertURL"] = format!("{base}{escape}").into();
+        let response = post_bounce(&app, "ses", signed.to_string()).await;
+        assert_eq!(response.status(), 401, "{escape}");
+    }
+    let confirmation = json!({
+        "Type": "SubscriptionConfirmation", "MessageId": "m2", "Token": "tok", "TopicArn": TOPIC,
+        "Message": "You have chosen to subscribe.",
+        "SubscribeURL": format!("{base}/certs/%2e%2e/evil/confirm"),
+        "Timestamp": sns_time(0),
+    });
+    let response = post_bounce(&app, "ses", signer.sign(&app, confirmation)).await;
+    assert_eq!(response.status(), 401);
+
+    let requests = app.gigs.received_requests().await.unwrap_or_default();
+    let outside: Vec<_> = requests
+        .iter()
+        .filter(|r| r.url.path().contains("evil"))
+        .map(|r| r.url.to_string())
+        .collect();
+    assert!(
+        outside.is_empty(),
+        "fetched outside the prefix: {outside:?}"
+    );
+    assert_eq!(app.delivery(&id).await["status"], "delivered");
+}
+
+#[tokio::test]
+async fn certificate_fetches_are_capped_in_size_and_limited_to_five_a_minute() {
+    let app = bounce_app().await;
+    let signer = Signer::serve(&app).await;
+    let cert = std::fs::read(signer.dir.join("cert.pem")).unwrap();
+    Mock::given(method("GET"))
+        .and(path_regex("^/certs/n[0-9]+\\.pem$"))
+        .respond_with(ResponseTemplate::new(200).set_body_bytes(cert))
+        .mount(&app.gigs)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/certs/big.pem"))
+        .respond_with(ResponseTemplate::new(200).set_body_bytes(vec![b'A'; 1 << 20]))
+        .mount(&app.gigs)
+        .await;
+    let (_, message_id) = delivered(&app).await;
+    let at = |cert: &str| {
+        let mut signed: Value =
+            serde_json::from_str(&signer.sign(&app, ses_bounce("Transient", &message_id))).unwrap();
+        signed["SigningCertURL"] = format!("{}/certs/{cert}", app.gigs.uri()).into();
+        signed.to_string()
+    };
+
+    let big = post_bounce(&app, "ses", at("big.pem")).await;
+    assert_eq!(big.status(), 503, "a megabyte is not a certificate");
+    for n in 1..=4 {
+        let response = post_bounce(&app, "ses", at(&format!("n{n}.pem"))).await;
+        assert_eq!(response.status(), 200, "fetch {n}");
+    }
+    let over = post_bounce(&app, "ses", at("n5.pem")).await;
+    assert_eq!(over.status(), 503, "a sixth new certificate in a minute");
+
+    assert_eq!(fetched(&app, "/certs/").await, 5);
+    let cached = post_bounce(&app, "ses", at("n1.pem")).await;
+    assert_eq!(cached.status(), 200, "a cached certificate needs no fetch");
+    assert_eq!(fetched(&app, "/certs/").await, 5);
+}
+
+#[tokio::test]
+async fn an_ses_bounce_is_matched_by_our_delivery_header_when_ses_rewrote_the_message_id() {
+    let app = bounce_app().await;
+    let signer = Signer::serve(&app).await;
+    let (id, _) = delivered(&app).await;
+    let ses = json!({
+        "notificationType": "Bounce",
+        "bounce": {"bounceType": "Permanent", "bounceSubType": "General",
+            "bouncedRecipients": [{"emailAddress": "forwarded@elsewhere.example",
+                "diagnosticCode": "smtp; 550 5.1.1 user unknown"}]},
+        "mail": {"messageId": "ses-id",
+            "headers": [{"name": "X-PM-Metadata-delivery", "value": id.as_str()}],
+            "commonHeaders": {"messageId": "<0100018c-rewritten@email.amazonses.com>"}},
+    });
+    let notification = json!({
+        "Type": "Notification", "MessageId": "msg-header", "TopicArn": TOPIC,
+        "Message": ses.to_string(), "Timestamp": sns_time(0),
+    });
+
+    let response = post_bounce(&app, "ses", signer.sign(&app, notification)).await;
+
+    assert_eq!(response.status(), 200);
+    let answer: Value = response.json().await.unwrap();
+    assert_eq!(answer["bounced"], 1, "{answer}");
+    assert_eq!(app.delivery(&id).await["status"], "bounced");
+}
+
+#[tokio::test]
+async fn a_bounce_of_an_email_sent_before_a_suppression_was_lifted_does_not_suppress_again() {
+    let app = bounce_app().await;
+    let (id, _) = delivered(&app).await;
+    let postmark = |delivery: &str| {
+        let mut body: Value =
+            serde_json::from_str(include_str!("../fixtures/bounces/postmark.bounce.json")).unwrap();
+        body["Metadata"]["delivery"] = delivery.into();
+        body["Email"] = "jerry@example.com".into();
+        app.client
+            .post(format!("{}/webhooks/bounces/postmark", app.address))
+            .header(
+                "authorization",
+                format!("Basic {}", B64.encode("postmark:pm-pass")),
+            )
+            .json(&body)
+            .send()
+    };
+    let suppressed = || async {
+        let list: Value = app.get("/suppressions").await.json().await.unwrap();
+        list["items"].as_array().unwrap().len()
+    };
+    assert_eq!(postmark(&id).await.unwrap().status(), 200);
+    assert_eq!(suppressed().await, 1);
+    let lifted = app
+        .client
+        .delete(format!("{}/suppressions/jerry@example.com", app.address))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(lifted.status(), 204);
+
+    // The same notification again (a replay, or the provider's late retry).
+    assert_eq!(postmark(&id).await.unwrap().status(), 200);
+    assert_eq!(suppressed().await, 0, "the lifting holds");
+
+    // An email sent after the lifting that bounces suppresses the address again.
+    let resent: Value = app
+        .post(&format!("/deliveries/{id}/resend"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let second = resent["id"].as_str().unwrap().to_owned();
+    assert_eq!(app.drive(&second).await["status"], "delivered");
+    assert_eq!(postmark(&second).await.unwrap().status(), 200);
+    assert_eq!(suppressed().await, 1);
 }

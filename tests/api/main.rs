@@ -1,13 +1,16 @@
 //! Black-box tests: the real app on port 0, a fresh PostgreSQL database per test, a real
 //! SMTP server over TCP, and wiremock standing in for the Gigs API.
 mod actions;
+mod alerts;
 mod batches;
 mod bounces;
 mod brand;
+mod check;
 mod cli;
 mod closed_loop;
 mod console;
 mod deliveries;
+mod demo;
 mod desk;
 mod desk_story;
 mod erasure;
