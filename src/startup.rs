@@ -225,6 +225,22 @@ pub async fn run_worker(core: CoreSettings, cancel: CancellationToken) -> anyhow
     jobs.task("signals", cancel_on_signal(cancel.clone()));
     let worker = worker(&core, &services)?;
     background(&mut jobs, &services, &core, Some(worker))?;
+    if let Some(addr) = &core.operations.metrics_addr {
+        let listener = TcpListener::bind(addr)
+            .with_context(|| format!("cannot listen on METRICS_ADDR {addr}"))?;
+        let port = listener.local_addr()?.port();
+        let server =
+            http::metrics_server(listener, services.pool.clone(), services.metrics.clone())?;
+        let (handle, stop) = (server.handle(), cancel.clone());
+        jobs.task("metrics", async move {
+            let mut server = server;
+            tokio::select! {
+                _ = &mut server => {}
+                _ = stop.cancelled() => { let _ = tokio::join!(handle.stop(true), server); }
+            }
+        });
+        tracing::info!(port, "worker metrics served");
+    }
     tracing::info!("esim-courier worker running");
     cancel.cancelled().await;
     jobs.stop(core.worker.shutdown_grace).await;

@@ -6,6 +6,27 @@ use sqlx::PgPool;
 
 use crate::{store, telemetry::Metrics};
 
+/// The only server a `worker` process runs (`METRICS_ADDR`): `/metrics`, `/healthz` and
+/// `/readyz`, so its deliveries, attempts and alerts are scraped too.
+pub fn metrics_server(
+    listener: std::net::TcpListener,
+    pool: PgPool,
+    metrics: std::sync::Arc<Metrics>,
+) -> std::io::Result<actix_web::dev::Server> {
+    let (pool, metrics) = (web::Data::new(pool), web::Data::from(metrics));
+    Ok(actix_web::HttpServer::new(move || {
+        actix_web::App::new()
+            .app_data(pool.clone())
+            .app_data(metrics.clone())
+            .configure(routes)
+    })
+    .workers(1)
+    .listen(listener)?
+    .disable_signals()
+    .shutdown_timeout(1)
+    .run())
+}
+
 pub(super) fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(readable("/healthz", healthz))
         .service(readable("/readyz", readyz))

@@ -31,6 +31,7 @@ pub use body::{BodyTimeout, MAX_BODY_BYTES};
 pub use console::SessionRules;
 pub use deliveries::ResendLimit;
 pub use error::{ApiError, error_response};
+pub use health::metrics_server;
 pub use limiter::FailureLimiter;
 pub use openapi::ApiDoc;
 pub use webhooks::{WebhookError, WebhookReceived};

@@ -227,3 +227,34 @@ async fn demo_delivers_one_email_to_a_file_with_no_gigs_account() {
         "{eml}"
     );
 }
+
+#[tokio::test]
+async fn a_worker_serves_its_metrics_on_metrics_addr() {
+    let app = spawn_app().await;
+    app.mock_gigs_ok().await;
+    let id = app.deliver_event(ACTIVATED).await;
+    let log = temp_dir("worker-metrics").join("worker.log");
+    let port = free_port();
+    let child = courier(&app, &["worker"], &log)
+        .env("METRICS_ADDR", format!("127.0.0.1:{port}"))
+        .spawn()
+        .unwrap();
+    wait_for_status(&app, &id, "delivered").await;
+
+    let scraped = app
+        .client
+        .get(format!("http://127.0.0.1:{port}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+
+    assert!(
+        scraped.contains(r#"esim_courier_deliveries_total{status="delivered"} 1"#),
+        "{scraped}"
+    );
+    assert!(scraped.contains("esim_courier_database_up 1"));
+    terminate(child, &log).await;
+}
