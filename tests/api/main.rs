@@ -4,6 +4,7 @@ mod actions;
 mod batches;
 mod bounces;
 mod brand;
+mod browser;
 mod cli;
 mod closed_loop;
 mod console;
