@@ -129,6 +129,7 @@ async fn an_agent_signs_in_through_the_form_and_search_by_address_or_iccid_opens
     let sim_page = format!("/console/sims/{SIM}");
     desk.wait_for_path("the SIM page", |p| p == sim_page).await;
     assert!(desk.text(&desk.find("h1").await).await.contains(SIM));
+    desk.visit("/console/deliveries").await;
     desk.search("89883070000007537119").await;
     desk.wait_for_path("the SIM page", |p| p == sim_page).await;
     assert_eq!(desk.status().await, 200);
