@@ -104,6 +104,15 @@ impl Desk {
     }
 }
 
+/// The app, with the fixture's SIM emailed to jerry@example.com; and that delivery.
+async fn emailed() -> (TestApp, String) {
+    let app = spawn_app().await;
+    app.mock_gigs_ok().await;
+    let id = app.deliver_event(ACTIVATED).await;
+    assert_eq!(app.drive(&id).await["status"], "delivered");
+    (app, id)
+}
+
 /// A plain HTTP client (no cookie jar, no redirects followed).
 fn plain_client() -> reqwest::Client {
     esim_courier::tls::client_builder()
@@ -117,10 +126,7 @@ async fn an_agent_signs_in_through_the_form_and_search_by_address_or_iccid_opens
     let Some(tools) = tools("browser sign-in and search") else {
         return;
     };
-    let app = spawn_app().await;
-    app.mock_gigs_ok().await;
-    let id = app.deliver_event(ACTIVATED).await;
-    app.drive(&id).await;
+    let (app, _) = emailed().await;
     let desk = Desk::open(&app, tools, true).await;
 
     desk.sign_in(TOKEN).await;
@@ -143,10 +149,7 @@ async fn a_support_agents_resend_from_the_sim_page_is_emailed_and_audited_under_
     let Some(tools) = tools("browser resend") else {
         return;
     };
-    let app = spawn_app().await;
-    app.mock_gigs_ok().await;
-    let id = app.deliver_event(ACTIVATED).await;
-    assert_eq!(app.drive(&id).await["status"], "delivered");
+    let (app, id) = emailed().await;
     let desk = Desk::open(&app, tools, true).await;
     desk.sign_in(NAMED_TOKEN).await;
     desk.visit(&format!("/console/sims/{SIM}")).await;
@@ -182,10 +185,7 @@ async fn a_viewer_sees_no_resend_button_and_only_masked_addresses() {
     let Some(tools) = tools("browser viewer") else {
         return;
     };
-    let app = spawn_app().await;
-    app.mock_gigs_ok().await;
-    let id = app.deliver_event(ACTIVATED).await;
-    app.drive(&id).await;
+    let (app, _) = emailed().await;
     // A second SIM of the same user: the search lists both instead of opening one.
     app.deliver_event(&event_with(ACTIVATED, "evt_second", "sim_second", |_| {}))
         .await;
@@ -218,10 +218,7 @@ async fn the_resend_form_without_its_csrf_token_is_refused() {
     let Some(tools) = tools("browser CSRF") else {
         return;
     };
-    let app = spawn_app().await;
-    app.mock_gigs_ok().await;
-    let id = app.deliver_event(ACTIVATED).await;
-    app.drive(&id).await;
+    let (app, _) = emailed().await;
     let desk = Desk::open(&app, tools, true).await;
     desk.sign_in(NAMED_TOKEN).await;
     desk.visit(&format!("/console/sims/{SIM}")).await;
@@ -299,10 +296,7 @@ async fn with_javascript_off_sign_in_and_search_still_work() {
     let Some(tools) = tools("browser without JavaScript") else {
         return;
     };
-    let app = spawn_app().await;
-    app.mock_gigs_ok().await;
-    let id = app.deliver_event(ACTIVATED).await;
-    app.drive(&id).await;
+    let (app, _) = emailed().await;
     let desk = Desk::open(&app, tools, false).await;
     // JavaScript is really off: a page's own script does not run.
     desk.goto("data:text/html,<p id=p>off</p><script>p.textContent='on'</script>")
