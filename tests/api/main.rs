@@ -5,6 +5,7 @@ mod alerts;
 mod batches;
 mod bounces;
 mod brand;
+mod browser;
 mod check;
 mod cli;
 mod closed_loop;
