@@ -11,10 +11,13 @@ use sqlx::PgPool;
 use super::{ApiError, StatusAuth, deliveries::ResendLimit, error::ErrorBody};
 use crate::{
     deliveries::{self, Resend, ResendBy},
-    domain::{AuditAction, DeliveryId, DeliveryStatus, Permission, UserId, mask_email},
+    domain::{
+        AuditAction, DeliveryId, DeliveryKind, DeliveryStatus, Permission, UserId, mask_email,
+    },
     store::{
         self as db,
         audit::{self, NewAuditEntry},
+        deliveries::RetryFilter,
         erasure,
         suppressions::{self, After},
     },
@@ -192,6 +195,11 @@ pub struct RetryRequest {
     pub until: Option<DateTime<Utc>>,
     /// Only count what would be resent; change nothing (`200`).
     pub dry_run: Option<bool>,
+    /// Only deliveries of this kind (`activation`, `resend`, `reminder`).
+    pub kind: Option<String>,
+    /// `updated` (the default): `since`/`until` bound when deliveries reached the status;
+    /// `created`: when they were created, as `GET /deliveries` filters.
+    pub window: Option<String>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -252,11 +260,9 @@ pub(super) async fn bulk_retry(
     dry_run: bool,
 ) -> Result<RetryStarted, ApiError> {
     auth.require(Permission::BulkRetry)?;
-    let (status, since, until) = (w.status, w.since, w.until);
-    let candidates =
-        db::deliveries::retry_candidates(pool, status, since, until, RETRY_CAP, interval).await?;
-    let passed_over =
-        db::deliveries::retry_passed_over(pool, status, since, until, interval).await?;
+    let (status, since, until) = (w.0.status, w.0.since, w.0.until);
+    let candidates = db::deliveries::retry_candidates(pool, &w.0, RETRY_CAP, interval).await?;
+    let passed_over = db::deliveries::retry_passed_over(pool, &w.0, interval).await?;
     let mut skipped = passed_over as u64;
     if dry_run {
         return Ok(retried(candidates.len() as u64, skipped, interval, true));
@@ -307,11 +313,7 @@ fn retried(count: u64, skipped: u64, interval: std::time::Duration, dry_run: boo
 }
 
 /// The deliveries a bulk retry is about, checked.
-pub(super) struct RetryWindow {
-    pub status: DeliveryStatus,
-    pub since: DateTime<Utc>,
-    pub until: DateTime<Utc>,
-}
+pub(super) struct RetryWindow(pub RetryFilter);
 
 impl RetryWindow {
     pub(super) fn of(body: &RetryRequest) -> Result<Self, ApiError> {
@@ -334,11 +336,33 @@ impl RetryWindow {
         if since >= until {
             return Err(ApiError::BadRequest("since must be before until".into()));
         }
-        Ok(Self {
+        let kind = match body.kind.as_deref() {
+            None => None,
+            Some(k) => match k.parse::<DeliveryKind>() {
+                Ok(DeliveryKind::Notice) | Err(_) => {
+                    return Err(ApiError::BadRequest(
+                        "kind must be activation, resend or reminder".into(),
+                    ));
+                }
+                Ok(kind) => Some(kind),
+            },
+        };
+        let by_created = match body.window.as_deref() {
+            None | Some("updated") => false,
+            Some("created") => true,
+            Some(_) => {
+                return Err(ApiError::BadRequest(
+                    "window must be updated or created".into(),
+                ));
+            }
+        };
+        Ok(Self(RetryFilter {
             status,
             since,
             until,
-        })
+            by_created,
+            kind,
+        }))
     }
 }
 

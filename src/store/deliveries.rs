@@ -123,12 +123,22 @@ pub async fn list(pool: &PgPool, f: &ListFilter, limit: i64) -> Result<Vec<Deliv
     q.build_query_as().fetch_all(pool).await.map_err(Into::into)
 }
 
+/// Which failed or bounced deliveries a bulk retry is about.
+#[derive(Debug, Clone)]
+pub struct RetryFilter {
+    pub status: DeliveryStatus,
+    pub since: DateTime<Utc>,
+    pub until: DateTime<Utc>,
+    /// The window is on `created_at` (as the delivery list filters), else on `updated_at`
+    /// (when they reached the status).
+    pub by_created: bool,
+    pub kind: Option<DeliveryKind>,
+}
+
 /// Failed or bounced deliveries of a time window that have no resend yet, oldest first.
 pub async fn retry_candidates(
     pool: &PgPool,
-    status: DeliveryStatus,
-    since: DateTime<Utc>,
-    until: DateTime<Utc>,
+    f: &RetryFilter,
     cap: i64,
     min_interval: Duration,
 ) -> Result<Vec<DeliveryRow>> {
@@ -142,8 +152,10 @@ pub async fn retry_candidates(
             kind AS "kind: DeliveryKind", reminder_of AS "reminder_of: DeliveryId", installed_at,
             iccid, phone_number, notice_of AS "notice_of: DeliveryId", locale
            FROM deliveries d
-           WHERE status = $1 AND updated_at >= $2 AND updated_at < $3 AND sim_id IS NOT NULL
-             AND kind <> 'notice'
+           WHERE status = $1 AND sim_id IS NOT NULL AND kind <> 'notice'
+             AND CASE WHEN $6 THEN created_at ELSE updated_at END >= $2
+             AND CASE WHEN $6 THEN created_at ELSE updated_at END < $3
+             AND ($7::text IS NULL OR kind = $7)
              AND NOT EXISTS (SELECT 1 FROM deliveries r WHERE r.resend_of = d.id)
              -- A SIM resent within the interval would only be refused: leave its slot.
              AND NOT EXISTS (SELECT 1 FROM deliveries r
@@ -151,11 +163,13 @@ pub async fn retry_candidates(
                                AND r.resend_of IS NOT NULL
                                AND r.created_at > now() - make_interval(secs => $5))
            ORDER BY updated_at LIMIT $4"#,
-        status as _,
-        since,
-        until,
+        f.status as _,
+        f.since,
+        f.until,
         cap,
         min_interval.as_secs_f64(),
+        f.by_created,
+        f.kind as Option<DeliveryKind>,
     )
     .fetch_all(pool)
     .await
@@ -166,24 +180,26 @@ pub async fn retry_candidates(
 /// than `min_interval` ago.
 pub async fn retry_passed_over(
     pool: &PgPool,
-    status: DeliveryStatus,
-    since: DateTime<Utc>,
-    until: DateTime<Utc>,
+    f: &RetryFilter,
     min_interval: Duration,
 ) -> Result<i64> {
     let n = sqlx::query_scalar!(
         r#"SELECT count(*) AS "n!" FROM deliveries d
-           WHERE status = $1 AND updated_at >= $2 AND updated_at < $3 AND sim_id IS NOT NULL
-             AND kind <> 'notice'
+           WHERE status = $1 AND sim_id IS NOT NULL AND kind <> 'notice'
+             AND CASE WHEN $5 THEN created_at ELSE updated_at END >= $2
+             AND CASE WHEN $5 THEN created_at ELSE updated_at END < $3
+             AND ($6::text IS NULL OR kind = $6)
              AND NOT EXISTS (SELECT 1 FROM deliveries r WHERE r.resend_of = d.id)
              AND EXISTS (SELECT 1 FROM deliveries r
                          WHERE r.project = d.project AND r.sim_id = d.sim_id
                            AND r.resend_of IS NOT NULL
                            AND r.created_at > now() - make_interval(secs => $4))"#,
-        status as _,
-        since,
-        until,
+        f.status as _,
+        f.since,
+        f.until,
         min_interval.as_secs_f64(),
+        f.by_created,
+        f.kind as Option<DeliveryKind>,
     )
     .fetch_one(pool)
     .await?;

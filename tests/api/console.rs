@@ -305,3 +305,87 @@ async fn signing_out_ends_the_session_on_the_server() {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&r), "/console/login");
 }
+
+#[tokio::test]
+async fn bulk_retry_from_the_deliveries_list_counts_and_retries_exactly_the_list_in_place() {
+    let app = spawn_app().await;
+    app.mock_gigs_user(USER_ID, USER).await;
+    let mut failed = Vec::new();
+    for i in 0..3 {
+        let sim = format!("sim_list{i}");
+        let missing =
+            wiremock::ResponseTemplate::new(404).set_body_raw(NOT_FOUND, "application/json");
+        app.mock_gigs_credentials(&sim, missing).await;
+        let id = app
+            .deliver_event(&event_with(
+                ACTIVATED,
+                &format!("evt_list{i}"),
+                &sim,
+                |_| {},
+            ))
+            .await;
+        assert_eq!(app.drive(&id).await["status"], "failed");
+        failed.push(id);
+    }
+    // One of them is a reminder: the list filtered by kind shows it alone.
+    sqlx::query("UPDATE deliveries SET kind = 'reminder' WHERE id = $1")
+        .bind(&failed[0])
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let mut agent = Agent::new(&app);
+    agent.sign_in(TOKEN).await;
+
+    let list = agent
+        .get("/console/deliveries?status=failed&kind=reminder")
+        .await
+        .text()
+        .await
+        .unwrap()
+        .replace("&#x2f;", "/")
+        .replace("&amp;", "&");
+    let at = list
+        .find("/console/deliveries/retry?")
+        .expect("a retry link");
+    let link = list[at..].split('"').next().unwrap().to_owned();
+    assert!(link.contains("kind=reminder"), "{link}");
+    let confirm = agent
+        .get(&link)
+        .await
+        .text()
+        .await
+        .unwrap()
+        .replace("&#x2f;", "/");
+
+    assert!(confirm.contains("<strong>1</strong>"), "{confirm}");
+    assert!(confirm.contains("Retry 1 deliveries"));
+    let csrf = agent.csrf().await;
+    let field = |name: &str| {
+        let at = confirm.find(&format!("name=\"{name}\" value=\"")).unwrap() + name.len() + 15;
+        confirm[at..].split('"').next().unwrap().to_owned()
+    };
+    let (since, until) = (field("since"), field("until"));
+    let done = agent
+        .post(
+            "/console/deliveries/retry",
+            &[
+                ("csrf", &csrf),
+                ("status", "failed"),
+                ("since", &since),
+                ("until", &until),
+                ("kind", "reminder"),
+            ],
+        )
+        .await;
+    assert_eq!(done.status(), 200);
+    let resends: Vec<String> =
+        sqlx::query_scalar("SELECT resend_of FROM deliveries WHERE kind = 'resend'")
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        resends,
+        [failed[0].clone()],
+        "only the list in place was retried"
+    );
+}

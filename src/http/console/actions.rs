@@ -1,7 +1,7 @@
 //! The console's actions — Resend, Lift suppression, bulk retry — each the API's own call
 //! (same roles, same audit), behind the session's CSRF token.
 use actix_web::{HttpResponse, web};
-use chrono::{Duration, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use minijinja::context;
 use serde::Deserialize;
 use sqlx::PgPool;
@@ -73,13 +73,15 @@ fn window(f: &Filters) -> Result<RetryWindow, ApiError> {
             .ok()
             .map(|d| Utc.from_utc_datetime(&d.and_hms_opt(0, 0, 0).expect("midnight")))
     };
-    let until = day(&f.until);
-    let since = day(&f.since).or_else(|| Some(until.unwrap_or_else(Utc::now) - Duration::days(1)));
+    // The list in place has no lower bound when `since` is empty: neither has the retry.
+    let since = day(&f.since).or_else(|| DateTime::from_timestamp(0, 0));
     RetryWindow::of(&RetryRequest {
         status: f.status.clone(),
         since,
-        until,
+        until: day(&f.until),
         dry_run: None,
+        kind: (!f.kind.is_empty()).then(|| f.kind.clone()),
+        window: Some("created".into()),
     })
 }
 
@@ -111,6 +113,8 @@ pub(super) struct RetryForm {
     status: String,
     since: String,
     until: String,
+    #[serde(default)]
+    kind: String,
 }
 
 pub(super) async fn retry(
@@ -132,6 +136,8 @@ pub(super) async fn retry(
         since: Some(parse(&form.since)?),
         until: Some(parse(&form.until)?),
         dry_run: None,
+        kind: (!form.kind.is_empty()).then(|| form.kind.clone()),
+        window: Some("created".into()),
     })?;
     let done = operations::bulk_retry(&pool, &me.auth, &w, limit.0, &metrics, false).await?;
     let text = format!(
@@ -147,8 +153,10 @@ pub(super) async fn retry(
 
 fn shown(w: &RetryWindow) -> minijinja::Value {
     let exact = |t: chrono::DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let f = &w.0;
     context! {
-        status => w.status.as_str(), since => exact(w.since), until => exact(w.until),
-        since_label => utc(w.since), until_label => utc(w.until),
+        status => f.status.as_str(), since => exact(f.since), until => exact(f.until),
+        since_label => utc(f.since), until_label => utc(f.until),
+        kind => f.kind.map(|k| k.as_str()).unwrap_or_default(),
     }
 }

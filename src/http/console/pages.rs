@@ -325,8 +325,10 @@ pub(super) async fn deliveries(
         .collect();
     let retryable = matches!(f.status.as_str(), "failed" | "bounced");
     let retry_link = (retryable && auth.role.allows(Permission::BulkRetry)).then(|| {
+        // Every filter in place goes along: the retry is of exactly this list.
         let query = serde_urlencoded_pairs(&[
             ("status", &f.status),
+            ("kind", &f.kind),
             ("since", &f.since),
             ("until", &f.until),
         ]);
