@@ -152,7 +152,7 @@ pub(super) async fn retry(
 }
 
 fn shown(w: &RetryWindow) -> minijinja::Value {
-    let exact = |t: chrono::DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let exact = |t: chrono::DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
     let f = &w.0;
     context! {
         status => f.status.as_str(), since => exact(f.since), until => exact(f.until),
