@@ -318,3 +318,28 @@ fn help_lists_exactly_the_variables_the_settings_read() {
     assert!(!worker.contains("LISTEN_ADDR"), "worker serves no HTTP");
     assert!(help(Command::Serve).contains("WEBHOOK_TOLERANCE_SECS"));
 }
+
+#[test]
+fn the_readme_configuration_tables_name_exactly_the_variables_read() {
+    let readme = include_str!("../../README.md");
+    let start = readme.find("## Configuration").unwrap();
+    let end = start
+        + readme[start..]
+            .find("\n## ")
+            .unwrap_or(readme.len() - start);
+    let documented: std::collections::BTreeSet<String> = readme[start..end]
+        .lines()
+        .filter_map(|l| l.strip_prefix("| `"))
+        .filter_map(|l| l.split('`').next())
+        .map(str::to_owned)
+        .collect();
+    let read: std::collections::BTreeSet<String> = VARIABLES
+        .iter()
+        .map(|v| v.name.to_owned())
+        .filter(|n| n != "RUST_LOG")
+        .collect();
+    assert_eq!(
+        documented, read,
+        "README's tables and the variables the code reads differ"
+    );
+}
