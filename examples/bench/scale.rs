@@ -128,6 +128,13 @@ pub async fn run(
     f.overview_job_ms = t.elapsed().as_secs_f64() * 1000.0;
     println!("      {:.0} ms", f.overview_job_ms);
 
+    let quiet = quiet_check(&pool).await?;
+    println!(
+        "    {:<34} p50 {:>6.1} ms  p99 {:>6.1} ms",
+        quiet.name, quiet.p50_ms, quiet.p99_ms
+    );
+    f.figures.push(quiet);
+
     for (name, requests) in plan(&keys) {
         let figure = http.measure(&name, requests).await?;
         println!(
@@ -204,6 +211,33 @@ async fn service_pool(database_url: &str) -> anyhow::Result<PgPool> {
         .max_connections(4)
         .connect_with(options)
         .await?)
+}
+
+/// The quiet-webhooks watch's query (every 5 s in each process where alerts are on), with
+/// a quiet period no webhook is that old for, so nothing is queued.
+async fn quiet_check(pool: &PgPool) -> anyhow::Result<Figure> {
+    let alert = esim_courier::store::alerts::NewAlert {
+        kind: esim_courier::domain::AlertKind::Quiet,
+        delivery: None,
+        text: "bench".into(),
+        dedupe_key: "bench-quiet:".into(),
+    };
+    let never = Duration::from_secs(100 * 365 * 86_400);
+    let mut latencies = Vec::new();
+    for i in 0..(REQUESTS + WARM_UP) {
+        let t = Instant::now();
+        let queued = esim_courier::store::alerts::enqueue_quiet(pool, never, &alert).await?;
+        anyhow::ensure!(!queued, "the quiet check queued an alert");
+        if i >= WARM_UP {
+            latencies.push(t.elapsed());
+        }
+    }
+    latencies.sort();
+    Ok(Figure {
+        name: "alert_quiet_check".into(),
+        p50_ms: crate::percentile(&latencies, 0.50),
+        p99_ms: crate::percentile(&latencies, 0.99),
+    })
 }
 
 /// Values picked at random (but the same each run) from the seeded rows.
