@@ -44,9 +44,14 @@ pub const DAYS: i32 = 30;
 /// Computes the figures now (a job does it, every minute at most) and keeps them.
 pub async fn refresh(pool: &PgPool) -> Result<Figures> {
     // One snapshot for every figure. Each query reads the window's rows once; JIT would
-    // spend longer compiling than these plans run, and the aggregates fit in memory.
+    // spend longer compiling than these plans run, and the aggregates fit in memory. One
+    // core only: parallel workers would take every core of a small machine for seconds a
+    // minute, and the requests served meanwhile would wait for them.
     let mut tx = pool.begin().await?;
     sqlx::query!("SET LOCAL jit = off")
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query!("SET LOCAL max_parallel_workers_per_gather = 0")
         .execute(&mut *tx)
         .await?;
     sqlx::query!("SET LOCAL work_mem = '64MB'")
