@@ -6,6 +6,7 @@
 mod common;
 mod limits;
 mod phases;
+mod scale;
 
 use std::time::Duration;
 
@@ -44,10 +45,18 @@ async fn main() -> anyhow::Result<()> {
         .nth(1)
         .unwrap_or_else(|| "target/release/esim-courier".into());
     let mut f = Figures::default();
-    phases::run_all(&binary, &mut f).await?;
+    let scale = phases::run_all(&binary, &mut f).await?;
+    println!();
+    let only = std::env::var("BENCH_ONLY").ok();
+    if let Some(scale) = scale {
+        scale.print();
+    }
+    // A scale-only run has none of the figures below.
+    if only.as_deref().is_some_and(|o| o.trim() == "scale") {
+        return Ok(());
+    }
 
     let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { f64::NAN };
-    println!();
     println!("message_bytes={}", f.message_bytes);
     println!("ingest_p50_ms={:.1}", f.ingest_p50_ms);
     println!("ingest_per_s={:.0}", f.ingest_per_s);

@@ -19,7 +19,10 @@ use crate::{
 
 const BENCH_DB: &str = "esim_courier_bench";
 
-pub async fn run_all(binary: &str, f: &mut Figures) -> anyhow::Result<()> {
+pub async fn run_all(
+    binary: &str,
+    f: &mut Figures,
+) -> anyhow::Result<Option<crate::scale::ScaleFigures>> {
     let binary = PathBuf::from(binary);
     let dir = PathBuf::from("target/bench");
     std::fs::create_dir_all(&dir)?;
@@ -41,12 +44,15 @@ pub async fn run_all(binary: &str, f: &mut Figures) -> anyhow::Result<()> {
         sink: &sink,
     };
 
-    // BENCH_ONLY=ingest,pipeline (any of limits, ingest, sink, pipeline, latency) runs
-    // only those phases, for quick experiments.
-    let only = std::env::var("BENCH_ONLY").ok();
-    let want = |phase: &str| {
-        only.as_deref()
-            .is_none_or(|o| o.split(',').any(|p| p == phase))
+    // BENCH_ONLY=ingest,pipeline (any of limits, ingest, sink, pipeline, latency, scale)
+    // runs only those phases, for quick experiments. The scale phase (many minutes) runs
+    // only when named.
+    let only = std::env::var("BENCH_ONLY")
+        .ok()
+        .filter(|o| !o.trim().is_empty());
+    let want = |phase: &str| match only.as_deref() {
+        None => phase != "scale",
+        Some(o) => o.split(',').any(|p| p.trim() == phase),
     };
     let mut peak = 0.0f64;
     if want("limits") {
@@ -72,7 +78,12 @@ pub async fn run_all(binary: &str, f: &mut Figures) -> anyhow::Result<()> {
             f.rss_idle_mb, f.rss_peak_mb
         );
     }
-    Ok(())
+    if want("scale") {
+        println!("7/7 scale: a million deliveries, then the desk's reads, the console, retention");
+        let scale = crate::scale::run(&binary, &dir, &gigs_url, sink.port).await?;
+        return Ok(Some(scale));
+    }
+    Ok(None)
 }
 
 struct Run<'a> {

@@ -67,8 +67,67 @@ pub struct ListFilter {
     pub before_seq: Option<i64>,
 }
 
+/// How far apart, at most, the `created_at` of two deliveries inserted in the opposite
+/// order can be. `seq` is taken at insert, `created_at` is the inserting transaction's
+/// start: the two orders disagree only across a transaction that was still open when a
+/// later one inserted. Every statement that inserts a delivery is a short transaction
+/// (a webhook batch, a resend, a reminder, a notice with its outcome), far below this.
+const INSERT_SKEW: &str = "15 minutes";
+
+/// The `seq` range that holds every delivery created in `[since, until)`, found through
+/// `deliveries_by_created` in a few index pages; `None` when none was created there.
+/// Deliveries created more than `INSERT_SKEW` before the last one before `until` were
+/// inserted before it (so have a lower `seq`), and likewise after the first one from
+/// `since`: only the deliveries within `INSERT_SKEW` of those two are read.
+async fn seq_range(
+    pool: &PgPool,
+    since: Option<DateTime<Utc>>,
+    until: Option<DateTime<Utc>>,
+) -> Result<Option<(Option<i64>, Option<i64>)>> {
+    let mut range = (None, None);
+    if let Some(since) = since {
+        range.0 = sqlx::query_scalar!(
+            // `seq + 0`: read the window through the time index, not the table backwards
+            // through the `seq` one (the planner's min/max shortcut would).
+            r#"SELECT min(seq + 0) FROM deliveries
+               WHERE created_at >= $1 AND created_at <= (
+                   SELECT created_at FROM deliveries WHERE created_at >= $1
+                   ORDER BY created_at LIMIT 1) + $2::text::interval"#,
+            since,
+            INSERT_SKEW,
+        )
+        .fetch_one(pool)
+        .await?;
+        if range.0.is_none() {
+            return Ok(None);
+        }
+    }
+    if let Some(until) = until {
+        range.1 = sqlx::query_scalar!(
+            r#"SELECT max(seq + 0) FROM deliveries
+               WHERE created_at < $1 AND created_at >= (
+                   SELECT created_at FROM deliveries WHERE created_at < $1
+                   ORDER BY created_at DESC LIMIT 1) - $2::text::interval"#,
+            until,
+            INSERT_SKEW,
+        )
+        .fetch_one(pool)
+        .await?;
+        if range.1.is_none() {
+            return Ok(None);
+        }
+    }
+    Ok(Some(range))
+}
+
 /// Newest first; fetches `limit + 1` rows so the caller knows whether more follow.
 pub async fn list(pool: &PgPool, f: &ListFilter, limit: i64) -> Result<Vec<DeliveryRow>> {
+    // A time filter also bounds `seq`, so the newest-first scan starts at the window
+    // instead of reading every later delivery (`until`), and stops at its start (`since`).
+    let (first_seq, last_seq) = match seq_range(pool, f.since, f.until).await? {
+        Some(range) => range,
+        None => return Ok(Vec::new()),
+    };
     // Built at run time: each filter present adds a condition, so the planner can use
     // that filter's index; one static statement with `$n IS NULL OR …` could not.
     let mut q: QueryBuilder<Postgres> = QueryBuilder::new(
@@ -115,6 +174,12 @@ pub async fn list(pool: &PgPool, f: &ListFilter, limit: i64) -> Result<Vec<Deliv
     }
     if let Some(until) = f.until {
         q.push(" AND created_at < ").push_bind(until);
+    }
+    if let Some(first) = first_seq {
+        q.push(" AND seq >= ").push_bind(first);
+    }
+    if let Some(last) = last_seq {
+        q.push(" AND seq <= ").push_bind(last);
     }
     if let Some(seq) = f.before_seq {
         q.push(" AND seq < ").push_bind(seq);

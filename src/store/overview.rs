@@ -2,7 +2,7 @@
 //! so a page view reads one row and never scans the deliveries.
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 
 use super::Result;
 
@@ -43,12 +43,26 @@ pub const DAYS: i32 = 30;
 
 /// Computes the figures now (a job does it, every minute at most) and keeps them.
 pub async fn refresh(pool: &PgPool) -> Result<Figures> {
+    // One snapshot for every figure. Each query reads the window's rows once; JIT would
+    // spend longer compiling than these plans run, and the aggregates fit in memory. One
+    // core only: parallel workers would take every core of a small machine for seconds a
+    // minute, and the requests served meanwhile would wait for them.
+    let mut tx = pool.begin().await?;
+    sqlx::query!("SET LOCAL jit = off")
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query!("SET LOCAL max_parallel_workers_per_gather = 0")
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query!("SET LOCAL work_mem = '64MB'")
+        .execute(&mut *tx)
+        .await?;
     let figures = Figures {
-        days: days(pool).await?,
-        funnel: funnel(pool).await?,
-        median_install_s: median_install(pool).await?,
-        failed_24h: last_day(pool, "failed").await?,
-        bounced_24h: last_day(pool, "bounced").await?,
+        days: days(&mut tx).await?,
+        funnel: funnel(&mut tx).await?,
+        median_install_s: median_install(&mut tx).await?,
+        failed_24h: last_day(&mut tx, "failed").await?,
+        bounced_24h: last_day(&mut tx, "bounced").await?,
     };
     let json = serde_json::to_value(&figures).expect("figures serialize");
     sqlx::query!(
@@ -56,8 +70,9 @@ pub async fn refresh(pool: &PgPool) -> Result<Figures> {
          ON CONFLICT (id) DO UPDATE SET computed_at = now(), figures = $1",
         json,
     )
-    .execute(pool)
+    .execute(&mut *tx)
     .await?;
+    tx.commit().await?;
     Ok(figures)
 }
 
@@ -73,51 +88,64 @@ pub async fn latest(pool: &PgPool) -> Result<Option<(DateTime<Utc>, Figures)>> {
     }))
 }
 
-async fn days(pool: &PgPool) -> Result<Vec<Day>> {
+/// One pass over the window's deliveries, counted per day (in the session's zone, as the
+/// day boundaries), then laid on the 30 days so that empty days show as zeros.
+async fn days(conn: &mut PgConnection) -> Result<Vec<Day>> {
     Ok(sqlx::query_as!(
         Day,
         r#"SELECT d::date AS "day!",
-            count(*) FILTER (WHERE x.status = 'delivered') AS "delivered!",
-            count(*) FILTER (WHERE x.status IN ('pending', 'processing', 'retrying'))
-                AS "in_progress!",
-            count(*) FILTER (WHERE x.status = 'failed') AS "failed!",
-            count(*) FILTER (WHERE x.status = 'bounced') AS "bounced!",
-            count(*) FILTER (WHERE x.status = 'skipped') AS "skipped!"
+            coalesce(c.delivered, 0) AS "delivered!",
+            coalesce(c.in_progress, 0) AS "in_progress!",
+            coalesce(c.failed, 0) AS "failed!",
+            coalesce(c.bounced, 0) AS "bounced!",
+            coalesce(c.skipped, 0) AS "skipped!"
            FROM generate_series(current_date - ($1::int - 1), current_date, interval '1 day') d
-           LEFT JOIN deliveries x
-             ON x.created_at >= d AND x.created_at < d + interval '1 day'
-           GROUP BY d ORDER BY d"#,
+           LEFT JOIN (
+               SELECT created_at::date AS day,
+                   count(*) FILTER (WHERE status = 'delivered') AS delivered,
+                   count(*) FILTER (WHERE status IN ('pending', 'processing', 'retrying'))
+                       AS in_progress,
+                   count(*) FILTER (WHERE status = 'failed') AS failed,
+                   count(*) FILTER (WHERE status = 'bounced') AS bounced,
+                   count(*) FILTER (WHERE status = 'skipped') AS skipped
+               FROM deliveries
+               WHERE created_at >= (current_date - ($1::int - 1))::timestamp
+                 AND created_at < (current_date + 1)::timestamp
+               GROUP BY 1
+           ) c ON c.day = d::date
+           ORDER BY d"#,
         DAYS,
     )
-    .fetch_all(pool)
+    .fetch_all(conn)
     .await?)
 }
 
-async fn funnel(pool: &PgPool) -> Result<Funnel> {
+/// The window's SIMs, each with what its deliveries reached, from one pass; openings
+/// and installs are matched to them by hash, not looked up one SIM at a time.
+async fn funnel(conn: &mut PgConnection) -> Result<Funnel> {
     let f = sqlx::query!(
-        r#"WITH recent AS (
-            SELECT project, sim_id, kind, status, id FROM deliveries
+        r#"WITH sims AS MATERIALIZED (
+            SELECT project, sim_id,
+                bool_or(kind <> 'notice' AND status <> 'skipped') AS emailed,
+                bool_or(kind <> 'notice' AND status = 'delivered') AS delivered
+            FROM deliveries
             WHERE created_at >= current_date - ($1::int - 1) AND sim_id IS NOT NULL
+            GROUP BY project, sim_id
         ), opened AS (
             SELECT DISTINCT d.project, d.sim_id FROM delivery_history h
             JOIN deliveries d ON d.id = h.delivery_id
             WHERE h.device IS NOT NULL AND h.at >= current_date - ($1::int - 1)
         )
-        SELECT
-            (SELECT count(DISTINCT (project, sim_id)) FROM recent) AS "with_event!",
-            (SELECT count(DISTINCT (project, sim_id)) FROM recent
-             WHERE kind <> 'notice' AND status <> 'skipped') AS "emailed!",
-            (SELECT count(DISTINCT (project, sim_id)) FROM recent
-             WHERE kind <> 'notice' AND status = 'delivered') AS "delivered!",
-            (SELECT count(*) FROM opened o
-             WHERE EXISTS (SELECT 1 FROM recent r
-                           WHERE r.project = o.project AND r.sim_id = o.sim_id)) AS "opened!",
-            (SELECT count(*) FROM sim_installs si
-             WHERE EXISTS (SELECT 1 FROM recent r
-                           WHERE r.project = si.project AND r.sim_id = si.sim_id)) AS "installed!""#,
+        SELECT count(*) AS "with_event!",
+            count(*) FILTER (WHERE emailed) AS "emailed!",
+            count(*) FILTER (WHERE delivered) AS "delivered!",
+            (SELECT count(*) FROM opened o JOIN sims s USING (project, sim_id)) AS "opened!",
+            (SELECT count(*) FROM sim_installs si JOIN sims s USING (project, sim_id))
+                AS "installed!"
+        FROM sims"#,
         DAYS,
     )
-    .fetch_one(pool)
+    .fetch_one(conn)
     .await?;
     Ok(Funnel {
         with_event: f.with_event,
@@ -128,7 +156,7 @@ async fn funnel(pool: &PgPool) -> Result<Funnel> {
     })
 }
 
-async fn median_install(pool: &PgPool) -> Result<Option<f64>> {
+async fn median_install(conn: &mut PgConnection) -> Result<Option<f64>> {
     Ok(sqlx::query_scalar!(
         r#"SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY secs) FROM (
             SELECT extract(epoch FROM si.installed_at - min(d.delivered_at))::float8 AS secs
@@ -139,17 +167,17 @@ async fn median_install(pool: &PgPool) -> Result<Option<f64>> {
         ) t WHERE secs >= 0"#,
         DAYS,
     )
-    .fetch_one(pool)
+    .fetch_one(conn)
     .await?)
 }
 
 /// Deliveries that reached `status` (failed, bounced) in the last 24 hours.
-async fn last_day(pool: &PgPool, status: &str) -> Result<i64> {
+async fn last_day(conn: &mut PgConnection, status: &str) -> Result<i64> {
     Ok(sqlx::query_scalar!(
         r#"SELECT count(*) AS "n!" FROM deliveries
            WHERE status = $1 AND updated_at > now() - interval '24 hours'"#,
         status,
     )
-    .fetch_one(pool)
+    .fetch_one(conn)
     .await?)
 }
