@@ -22,6 +22,9 @@ use crate::common::{
 };
 
 const SCALE_DB: &str = "esim_courier_scale";
+/// A copy of the freshly seeded database, kept with `BENCH_SCALE_KEEP=1`, from which
+/// `BENCH_SCALE_REUSE=1` starts again: retention then has its 30 days to erase once more.
+const SEEDED_DB: &str = "esim_courier_scale_seeded";
 /// SIMs seeded; with resends, notices and reminders they make just over 1,000,000
 /// deliveries.
 const SIMS: u64 = 908_000;
@@ -92,16 +95,34 @@ pub async fn run(
     let started = Instant::now();
     let mut f = ScaleFigures::default();
     let database_url = format!("{}/{SCALE_DB}", common::PG_BASE);
-    let reuse =
-        std::env::var("BENCH_SCALE_REUSE").is_ok_and(|v| v == "1") && seeded(&database_url).await;
+    let keep = std::env::var("BENCH_SCALE_KEEP").is_ok_and(|v| v == "1");
+    let copy_url = format!("{}/{SEEDED_DB}", common::PG_BASE);
+    let reuse = std::env::var("BENCH_SCALE_REUSE").is_ok_and(|v| v == "1");
+    let from_copy = reuse && seeded(&copy_url).await;
+    if from_copy {
+        db::drop_db(SCALE_DB).await?;
+        db::admin(&format!(
+            "CREATE DATABASE {SCALE_DB} TEMPLATE {SEEDED_DB} STRATEGY FILE_COPY"
+        ))
+        .await?;
+    }
+    let reuse = from_copy || (reuse && seeded(&database_url).await);
     if !reuse {
         db::recreate(SCALE_DB).await?;
     }
     db::migrate(binary, &database_url).await?;
     if reuse {
-        println!("    reusing the seeded {SCALE_DB} (BENCH_SCALE_REUSE=1)");
+        let from = if from_copy { SEEDED_DB } else { SCALE_DB };
+        println!("    reusing the seeded {from} (BENCH_SCALE_REUSE=1)");
     } else {
         f.seed_s = Some(seed(&database_url).await?);
+        if keep {
+            db::drop_db(SEEDED_DB).await?;
+            db::admin(&format!(
+                "CREATE DATABASE {SEEDED_DB} TEMPLATE {SCALE_DB} STRATEGY FILE_COPY"
+            ))
+            .await?;
+        }
     }
     let pool = service_pool(&database_url).await?;
     f.rows = sqlx::query_scalar("SELECT count(*) FROM deliveries")
@@ -159,10 +180,11 @@ pub async fn run(
 
     serve.stop().await?;
     pool.close().await;
-    if std::env::var("BENCH_SCALE_KEEP").is_ok_and(|v| v == "1") {
-        println!("    kept {SCALE_DB} (BENCH_SCALE_KEEP=1)");
+    if keep {
+        println!("    kept {SCALE_DB} and its seeded copy {SEEDED_DB} (BENCH_SCALE_KEEP=1)");
     } else {
         db::drop_db(SCALE_DB).await?;
+        db::drop_db(SEEDED_DB).await?;
     }
     f.phase_s = started.elapsed().as_secs_f64();
     Ok(f)
@@ -172,10 +194,11 @@ async fn seeded(database_url: &str) -> bool {
     let Ok(mut db) = PgConnection::connect(database_url).await else {
         return false;
     };
-    sqlx::query_scalar::<_, i64>("SELECT count(*) FROM deliveries")
+    let n = sqlx::query_scalar::<_, i64>("SELECT count(*) FROM deliveries")
         .fetch_one(&mut db)
-        .await
-        .is_ok_and(|n| n >= 1_000_000)
+        .await;
+    let _ = db.close().await;
+    n.is_ok_and(|n| n >= 1_000_000)
 }
 
 /// Runs the seed script step by step on one connection (its temporary tables live
@@ -196,6 +219,8 @@ async fn seed(database_url: &str) -> anyhow::Result<f64> {
             .with_context(|| format!("seed step {name:?}"))?;
         println!("    seed {name}: {:.1} s", t.elapsed().as_secs_f64());
     }
+    // Closed, not dropped: the seeded copy is taken from a database nobody is connected to.
+    db.close().await?;
     let secs = started.elapsed().as_secs_f64();
     println!("    seeded in {secs:.0} s");
     Ok(secs)
@@ -623,7 +648,7 @@ impl Http {
                 reqwest::header::CONTENT_TYPE,
                 "application/x-www-form-urlencoded",
             )
-            .body("token=bench")
+            .body(format!("token={}", crate::common::STATUS_TOKEN))
             .send()
             .await?;
         let cookie = signed_in
@@ -653,7 +678,10 @@ impl Http {
         for (i, r) in requests.iter().enumerate() {
             let url = format!("{}{}", self.base, r.path);
             let request = match r.by {
-                As::Api => self.client.get(&url).bearer_auth("bench"),
+                As::Api => self
+                    .client
+                    .get(&url)
+                    .bearer_auth(crate::common::STATUS_TOKEN),
                 As::Console => self
                     .client
                     .get(&url)
@@ -733,7 +761,7 @@ async fn retention(pool: &PgPool, base: &str, f: &mut ScaleFigures) -> anyhow::R
     });
     let t = Instant::now();
     let keep = Duration::from_secs(KEEP_DAYS * 86_400);
-    let erased = esim_courier::store::erasure::older_than(pool, keep).await;
+    let erased = esim_courier::operations::erase_older_than(pool, keep).await;
     f.retention_s = t.elapsed().as_secs_f64();
     *stop.lock().await = true;
     let latencies = load.await?;

@@ -3,7 +3,7 @@ use std::path::Path;
 
 use sqlx::{Connection, PgConnection};
 
-async fn admin(statement: &str) -> anyhow::Result<()> {
+pub async fn admin(statement: &str) -> anyhow::Result<()> {
     let mut admin = PgConnection::connect(&format!("{}/postgres", super::PG_BASE)).await?;
     sqlx::query(statement).execute(&mut admin).await?;
     Ok(())

@@ -54,7 +54,7 @@ pub async fn start_at(
         .env("GIGS_PROJECT", super::PROJECT)
         .env("GIGS_API_KEY", "bench")
         .env("GIGS_WEBHOOK_SECRETS", super::SECRET)
-        .env("STATUS_API_TOKENS", "bench-status-token")
+        .env("STATUS_API_TOKENS", super::STATUS_TOKEN)
         .env("SMTP_URL", format!("smtp://127.0.0.1:{}", env.smtp_port))
         .env("EMAIL_FROM", "Bench Mobile <esim@bench.example>")
         .env("RUST_LOG", "warn")

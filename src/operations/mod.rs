@@ -4,4 +4,4 @@ mod overview;
 mod retention;
 
 pub use overview::OverviewFigures;
-pub use retention::{Retention, run_retention};
+pub use retention::{Retention, erase_older_than, run_retention};

@@ -9,6 +9,9 @@ use crate::domain::UserId;
 
 /// Rows touched per transaction: small enough that no lock is held for long.
 const BATCH: i64 = 500;
+/// Retention's batch is smaller: it runs beside live ingest, and a shorter write burst
+/// (with the rest the job takes after it) keeps webhook p99 near its idle value.
+const OLD_BATCH: i64 = 200;
 /// An address, masked or not, wherever it stands in free text.
 const ADDRESS: &str = r"\S+@\S+";
 
@@ -91,47 +94,45 @@ pub async fn user(pool: &PgPool, user: &UserId, cancelled: &str) -> Result<Erase
     Ok(erased)
 }
 
-/// Erases payloads and recipients older than `keep`, the same way, for finished work.
-pub async fn older_than(pool: &PgPool, keep: Duration) -> Result<Erased> {
-    let mut erased = Erased::default();
-    loop {
-        let mut tx = pool.begin().await?;
-        let ids = sqlx::query_scalar!(
-            r#"SELECT id FROM deliveries
-               WHERE recipient IS NOT NULL AND created_at < now() - make_interval(secs => $1)
-                 AND status IN ('delivered', 'failed', 'skipped', 'bounced')
-               ORDER BY created_at LIMIT $2"#,
-            keep.as_secs_f64(),
-            BATCH,
-        )
-        .fetch_all(&mut *tx)
-        .await?;
-        if ids.is_empty() {
-            break;
-        }
-        let (deliveries, events) = anonymise(&mut tx, &ids).await?;
-        erased.deliveries += deliveries;
-        erased.events += events;
-        tx.commit().await?;
-    }
-    erased.events += in_batches(|| async {
-        let done = sqlx::query!(
-            r#"WITH batch AS (
-                SELECT seq FROM webhook_events
-                WHERE erased_at IS NULL AND received_at < now() - make_interval(secs => $1)
-                ORDER BY received_at LIMIT $2
-            )
-            UPDATE webhook_events e SET payload = '{"erased": true}', erased_at = now()
-            FROM batch WHERE e.seq = batch.seq"#,
-            keep.as_secs_f64(),
-            BATCH,
-        )
-        .execute(pool)
-        .await?;
-        Ok(done.rows_affected())
-    })
+/// Erases the recipients, payloads and history addresses of one batch of finished
+/// deliveries older than `keep`, in one transaction; `(0, 0)` when none is left.
+pub async fn old_deliveries(pool: &PgPool, keep: Duration) -> Result<(u64, u64)> {
+    let mut tx = pool.begin().await?;
+    let ids = sqlx::query_scalar!(
+        r#"SELECT id FROM deliveries
+           WHERE recipient IS NOT NULL AND created_at < now() - make_interval(secs => $1)
+             AND status IN ('delivered', 'failed', 'skipped', 'bounced')
+           ORDER BY created_at LIMIT $2"#,
+        keep.as_secs_f64(),
+        OLD_BATCH,
+    )
+    .fetch_all(&mut *tx)
     .await?;
+    if ids.is_empty() {
+        return Ok((0, 0));
+    }
+    let erased = anonymise(&mut tx, &ids).await?;
+    tx.commit().await?;
     Ok(erased)
+}
+
+/// Erases the payloads of one batch of stored events older than `keep` (those no delivery
+/// erased: installs, failures, events that made none); 0 when none is left.
+pub async fn old_events(pool: &PgPool, keep: Duration) -> Result<u64> {
+    let done = sqlx::query!(
+        r#"WITH batch AS (
+            SELECT seq FROM webhook_events
+            WHERE erased_at IS NULL AND received_at < now() - make_interval(secs => $1)
+            ORDER BY received_at LIMIT $2
+        )
+        UPDATE webhook_events e SET payload = '{"erased": true}', erased_at = now()
+        FROM batch WHERE e.seq = batch.seq"#,
+        keep.as_secs_f64(),
+        OLD_BATCH,
+    )
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected())
 }
 
 /// Runs `batch` (one autocommit statement of at most `BATCH` rows) until a batch comes back
