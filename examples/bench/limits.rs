@@ -71,44 +71,96 @@ pub async fn pgbench(dir: &Path) -> anyhow::Result<f64> {
 
 /// The email the service sends, composed by its own code with sample credentials.
 pub fn sample_message() -> anyhow::Result<lettre::Message> {
-    let settings = EmailSettings {
-        smtp_url: SmtpUrl::parse("smtp://127.0.0.1:25").unwrap(),
-        from: "Bench Mobile <esim@bench.example>".parse()?,
-        reply_to: None,
-        brand_name: "Your mobile provider".into(),
-        support_url: None,
-        public_base_url: None,
-        templates_dir: None,
-        install_link_ttl: Duration::from_secs(86_400),
-        install_link_key: SecretString::from("link-key-for-tests"),
-        smtp_max_per_second: None,
-    };
-    let code = "LPA:1$smdp.gigs.com$2M-3L0MX-F8HE2";
-    let url = |host: &str| {
-        Some(SecretString::from(format!(
-            "https://{host}/esim_qrcode_provisioning?carddata={code}"
-        )))
-    };
-    let creds = SimCredentials {
-        activation_code: Some(SecretString::from(code.to_owned())),
-        android_install_url: url("esimsetup.android.com"),
-        ios_install_url: url("esimsetup.apple.com"),
-    };
-    let recipient = Recipient {
-        mailbox: "Jerry Seinfeld <jerry@example.com>".parse()?,
-        name: Some("Jerry Seinfeld"),
-        preferred_locale: Some("en-US"),
-    };
-    let lpa = LpaActivationCode::parse(code)?;
-    let composed = EmailComposer::new(&settings)?.compose(
-        "dlv_bench",
-        &recipient,
-        &lpa,
-        &creds,
-        None,
-        esim_courier::domain::DeliveryKind::Activation,
-    )?;
-    Ok(composed.message)
+    let sample = Sample::new()?;
+    sample.compose(&EmailComposer::new(&sample.settings)?)
+}
+
+/// How fast this machine composes that email (the templates, the QR code, the MIME
+/// message as it goes on the wire) with every core at it: the pipeline's other limit.
+pub fn compose_limit(duration: Duration) -> anyhow::Result<f64> {
+    let sample = Sample::new()?;
+    let composer = EmailComposer::new(&sample.settings)?;
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let started = Instant::now();
+    let deadline = started + duration;
+    let composed = std::thread::scope(|scope| {
+        let threads: Vec<_> = (0..cores)
+            .map(|_| {
+                scope.spawn(|| -> anyhow::Result<u64> {
+                    let mut n = 0;
+                    while Instant::now() < deadline {
+                        std::hint::black_box(sample.compose(&composer)?.formatted());
+                        n += 1;
+                    }
+                    Ok(n)
+                })
+            })
+            .collect();
+        threads
+            .into_iter()
+            .map(|t| t.join().expect("compose thread"))
+            .sum::<anyhow::Result<u64>>()
+    })?;
+    Ok(composed as f64 / started.elapsed().as_secs_f64())
+}
+
+struct Sample {
+    settings: EmailSettings,
+    creds: SimCredentials,
+    lpa: LpaActivationCode,
+}
+
+impl Sample {
+    const CODE: &str = "LPA:1$smdp.gigs.com$2M-3L0MX-F8HE2";
+
+    fn new() -> anyhow::Result<Self> {
+        let settings = EmailSettings {
+            smtp_url: SmtpUrl::parse("smtp://127.0.0.1:25").unwrap(),
+            from: "Bench Mobile <esim@bench.example>".parse()?,
+            reply_to: None,
+            brand_name: "Your mobile provider".into(),
+            support_url: None,
+            public_base_url: None,
+            templates_dir: None,
+            install_link_ttl: Duration::from_secs(86_400),
+            install_link_key: SecretString::from("link-key-for-tests"),
+            smtp_max_per_second: None,
+        };
+        let url = |host: &str| {
+            Some(SecretString::from(format!(
+                "https://{host}/esim_qrcode_provisioning?carddata={}",
+                Self::CODE
+            )))
+        };
+        let creds = SimCredentials {
+            activation_code: Some(SecretString::from(Self::CODE.to_owned())),
+            android_install_url: url("esimsetup.android.com"),
+            ios_install_url: url("esimsetup.apple.com"),
+        };
+        let lpa = LpaActivationCode::parse(Self::CODE)?;
+        Ok(Self {
+            settings,
+            creds,
+            lpa,
+        })
+    }
+
+    fn compose(&self, composer: &EmailComposer) -> anyhow::Result<lettre::Message> {
+        let recipient = Recipient {
+            mailbox: "Jerry Seinfeld <jerry@example.com>".parse()?,
+            name: Some("Jerry Seinfeld"),
+            preferred_locale: Some("en-US"),
+        };
+        let composed = composer.compose(
+            "dlv_bench",
+            &recipient,
+            &self.lpa,
+            &self.creds,
+            None,
+            esim_courier::domain::DeliveryKind::Activation,
+        )?;
+        Ok(composed.message)
+    }
 }
 
 /// 16 connections (the worker's default concurrency) of a bare SMTP client, with

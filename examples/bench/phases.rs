@@ -125,6 +125,11 @@ impl Run<'_> {
             f.sink_limit_per_s, f.message_bytes
         );
         self.sink.clear();
+        f.compose_limit_per_s = limits::compose_limit(Duration::from_secs(5))?;
+        println!(
+            "    composing alone on every core: {:.0} messages/s",
+            f.compose_limit_per_s
+        );
         Ok(())
     }
 
