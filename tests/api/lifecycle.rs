@@ -129,7 +129,7 @@ async fn sigterm_stops_every_background_job_within_the_grace_period() {
     assert_eq!(
         processing(&app).await,
         0,
-        "the stuck delivery was handed back"
+        "the stuck delivery was handed back; log:\n{log}"
     );
 }
 
