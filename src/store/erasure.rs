@@ -49,20 +49,7 @@ pub async fn user(pool: &PgPool, user: &UserId, cancelled: &str) -> Result<Erase
         after = last.seq;
         let ids: Vec<String> = batch.iter().map(|r| r.id.clone()).collect();
         let emails: Vec<String> = batch.iter().filter_map(|r| r.recipient.clone()).collect();
-        erased.suppressions += sqlx::query!(
-            "DELETE FROM suppressions WHERE email IN (SELECT lower(e) FROM unnest($1::text[]) e)",
-            &emails,
-        )
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        // A lifting remembers the address for a week: the user's go too.
-        sqlx::query!(
-            "DELETE FROM suppression_lifts WHERE email IN (SELECT lower(e) FROM unnest($1::text[]) e)",
-            &emails,
-        )
-        .execute(&mut *tx)
-        .await?;
+        erased.suppressions += forget_addresses(&mut tx, &emails).await?;
         let (deliveries, events) = anonymise(&mut tx, &ids).await?;
         erased.deliveries += deliveries;
         erased.events += events;
@@ -92,6 +79,25 @@ pub async fn user(pool: &PgPool, user: &UserId, cancelled: &str) -> Result<Erase
     })
     .await?;
     Ok(erased)
+}
+
+/// Deletes the suppressions of `emails` and their liftings; returns the suppressions.
+async fn forget_addresses(tx: &mut sqlx::PgConnection, emails: &[String]) -> Result<u64> {
+    let suppressions = sqlx::query!(
+        "DELETE FROM suppressions WHERE email IN (SELECT lower(e) FROM unnest($1::text[]) e)",
+        emails,
+    )
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    // A lifting remembers the address for a week: the user's go too.
+    sqlx::query!(
+        "DELETE FROM suppression_lifts WHERE email IN (SELECT lower(e) FROM unnest($1::text[]) e)",
+        emails,
+    )
+    .execute(&mut *tx)
+    .await?;
+    Ok(suppressions)
 }
 
 /// Erases the recipients, payloads and history addresses of one batch of finished
