@@ -21,6 +21,9 @@ impl Attempt<'_> {
         sim: &SimId,
         current: &str,
     ) -> Result<Option<NewNotice>, AttemptError> {
+        if !policy::may_call_for_notice(c.kind) {
+            return Ok(None);
+        }
         let unavailable = |e: crate::store::Error| AttemptError::Transient {
             reason: format!("the SIM's previous address could not be read: {e}"),
             retry_after: None,

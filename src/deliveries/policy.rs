@@ -65,7 +65,13 @@ pub fn notice_to(
         .recipient
         .trim()
         .eq_ignore_ascii_case(current.trim());
-    (matches!(kind, DeliveryKind::Resend | DeliveryKind::Reminder) && moved).then_some(previous)
+    (may_call_for_notice(kind) && moved).then_some(previous)
+}
+
+/// Whether an email of this kind can call for a notice at all: the previous address is
+/// looked up only then (not for each activation, most of the traffic).
+pub fn may_call_for_notice(kind: DeliveryKind) -> bool {
+    matches!(kind, DeliveryKind::Resend | DeliveryKind::Reminder)
 }
 
 /// Why no reminder when the subscription has no delivered email to follow up.
@@ -192,6 +198,11 @@ mod tests {
         assert!(notice_to(DeliveryKind::Activation, old(), "new@example.com").is_none());
         assert!(notice_to(DeliveryKind::Notice, old(), "new@example.com").is_none());
         assert!(notice_to(DeliveryKind::Resend, None, "new@example.com").is_none());
+        // The previous address is not even looked up for an activation or a notice.
+        assert!(may_call_for_notice(DeliveryKind::Resend));
+        assert!(may_call_for_notice(DeliveryKind::Reminder));
+        assert!(!may_call_for_notice(DeliveryKind::Activation));
+        assert!(!may_call_for_notice(DeliveryKind::Notice));
     }
 
     #[test]

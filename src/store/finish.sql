@@ -9,8 +9,7 @@ WITH upd AS (
         delivered_at = CASE WHEN $3 = 'delivered' THEN now() ELSE delivered_at END,
         lease_token = NULL, locked_until = NULL, updated_at = now()
     WHERE id = $1 AND lease_token = $2
-    RETURNING id, status, event_id, event_type, project, sim_id, subscription_id, user_id,
-        iccid, phone_number
+    RETURNING id, status
 ), hist AS (
     INSERT INTO delivery_history (delivery_id, status, detail)
     SELECT id, status, $9 FROM upd
@@ -20,19 +19,5 @@ WITH upd AS (
     SELECT $11, id, $12, $13 FROM upd
     WHERE $11::text IS NOT NULL
     ON CONFLICT (dedupe_key) DO NOTHING
-), notice AS (
-    -- A notice to the previous address commits with the delivery it tells about.
-    INSERT INTO deliveries (id, status, kind, event_id, event_type, project, sim_id,
-        subscription_id, user_id, recipient, automatic, notice_of, locale, iccid, phone_number,
-        next_attempt_at)
-    SELECT $14, 'pending', 'notice', u.event_id, u.event_type, u.project, u.sim_id,
-        u.subscription_id, u.user_id, $15, false, u.id, $16, u.iccid, u.phone_number, now()
-    FROM upd u WHERE $14::text IS NOT NULL AND u.status = 'delivered'
-    RETURNING id, status
-), notice_hist AS (
-    INSERT INTO delivery_history (delivery_id, status, detail)
-    SELECT id, status, $17 FROM notice
-), notify AS (
-    SELECT pg_notify($18, '') FROM notice
 )
 SELECT count(*) AS "updated!" FROM upd
