@@ -138,6 +138,9 @@ impl Application {
             bounces: bounce_providers(&settings, services.alerts)?,
             max_connections: settings.http.max_connections,
             shutdown_grace: settings.worker.shutdown_grace,
+            wrong_tokens: http::BearerFailures(FailureLimiter::new(
+                settings.http.wrong_tokens_per_minute,
+            )),
             console: SessionRules {
                 lasts: settings.http.console_session,
                 secure: settings

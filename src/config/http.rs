@@ -33,6 +33,8 @@ pub struct HttpSettings {
     pub max_connections: usize,
     /// A console session ends this long after sign-in.
     pub console_session: Duration,
+    /// Wrong bearer tokens a minute from one client address before it gets `429`.
+    pub wrong_tokens_per_minute: usize,
 }
 
 impl HttpSettings {
@@ -56,6 +58,11 @@ impl HttpSettings {
         let body_timeout = secs(&mut r, "REQUEST_BODY_TIMEOUT_SECS", 10, 1..=300);
         let session_hours: u64 =
             r.number("CONSOLE_SESSION_HOURS", 12, Range::new(1..=720, "hours"));
+        let wrong_tokens_per_minute = r.number(
+            "WRONG_TOKENS_PER_MINUTE",
+            20,
+            Range::new(1..=100_000, "wrong tokens"),
+        );
         r.finish(|| {
             Some(Self {
                 listen_addr: listen_addr?,
@@ -67,6 +74,7 @@ impl HttpSettings {
                 body_timeout,
                 max_connections,
                 console_session: Duration::from_secs(session_hours * 3600),
+                wrong_tokens_per_minute,
             })
         })
     }

@@ -231,6 +231,7 @@ fn every_number_outside_its_range_is_refused_naming_the_range() {
         ("CONSOLE_SESSION_HOURS", "0", "from 1 to 720"),
         ("SMTP_MAX_PER_SECOND", "0", "from 1 to 10000"),
         ("HTTP_MAX_CONNECTIONS", "12x", "from 1 to 100000"),
+        ("WRONG_TOKENS_PER_MINUTE", "0", "from 1 to 100000"),
     ];
     for (var, value, range) in cases {
         let errors = Settings::from_env(&with(&[(var, value)])).expect_err(var);

@@ -64,6 +64,7 @@ pub const VARIABLES: &[Variable] = &[
     http("RESEND_MIN_INTERVAL_SECS", "60", "one resend per SIM per this long (0-2592000 s)"),
     http("REQUEST_BODY_TIMEOUT_SECS", "10", "a body must arrive within this, else 408 (1-300 s)"),
     http("HTTP_MAX_CONNECTIONS", "1000", "connections open at once (1-100000)"),
+    http("WRONG_TOKENS_PER_MINUTE", "20", "wrong bearer tokens from one address, then 429 (1-100000)"),
     core("WORKER_CONCURRENCY", "16", "deliveries processed at once per process (1-1024)"),
     core("DELIVERY_MAX_ATTEMPTS", "10", "attempts before a delivery is failed (1-100)"),
     core("DELIVERY_LEASE_SECS", "25", "a claim's lease (5-600 s)"),

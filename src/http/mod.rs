@@ -26,7 +26,7 @@ use actix_web::{App, HttpServer, dev::Server, middleware, web};
 use sqlx::PgPool;
 use tracing_actix_web::TracingLogger;
 
-pub use auth::{StatusAuth, StatusTokens};
+pub use auth::{BearerFailures, StatusAuth, StatusTokens};
 pub use body::{BodyTimeout, MAX_BODY_BYTES};
 pub use console::SessionRules;
 pub use deliveries::ResendLimit;
@@ -59,6 +59,8 @@ pub struct State {
     /// How long in-flight requests may finish after a stop (at most 10 s).
     pub shutdown_grace: Duration,
     pub console: SessionRules,
+    /// Wrong bearer tokens counted per client address (`WRONG_TOKENS_PER_MINUTE`).
+    pub wrong_tokens: auth::BearerFailures,
 }
 
 /// The server on `listener`. It does not watch signals: the caller stops it, together
@@ -132,7 +134,7 @@ impl Shared {
             bounces: web::Data::new(state.bounces),
             pages: web::Data::new(console::Pages::new()?),
             console: web::Data::new(state.console),
-            failures: web::Data::new(auth::BearerFailures::default()),
+            failures: web::Data::new(state.wrong_tokens),
         })
     }
 

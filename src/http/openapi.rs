@@ -5,7 +5,10 @@ use super::routing::readable;
 use actix_web::HttpResponse;
 use utoipa::{
     Modify, OpenApi,
-    openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
+    openapi::{
+        Content, Ref, ResponseBuilder,
+        security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
+    },
 };
 
 use super::{alerts, audit, bounces, deliveries, desk, health, install, operations, webhooks};
@@ -65,6 +68,31 @@ impl Modify for BearerAuth {
                     .build(),
             ),
         );
+        // Every operation that takes a token answers 429 to an address past its wrong
+        // tokens, whatever the handler; said once here rather than on each handler.
+        let guessed = ResponseBuilder::new()
+            .description(
+                "More than WRONG_TOKENS_PER_MINUTE wrong tokens came from this address in the \
+                 last minute; see Retry-After",
+            )
+            .content(
+                "application/json",
+                Content::new(Some(Ref::from_schema_name("ErrorBody"))),
+            )
+            .build();
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [&mut item.get, &mut item.post, &mut item.put]
+                .into_iter()
+                .chain([&mut item.delete, &mut item.patch]);
+            for op in operations.flatten() {
+                if op.security.as_ref().is_some_and(|s| !s.is_empty()) {
+                    op.responses
+                        .responses
+                        .entry("429".into())
+                        .or_insert_with(|| guessed.clone().into());
+                }
+            }
+        }
     }
 }
 

@@ -162,4 +162,15 @@ async fn openapi_json_is_valid_openapi_3_and_lists_every_route() {
         doc["components"]["securitySchemes"]["bearer"]["scheme"],
         "bearer"
     );
+    // An address past its wrong tokens gets 429 on every operation that takes a token.
+    for (route, method) in ROUTES {
+        let op = &doc["paths"][route][method];
+        let secured = op["security"].as_array().is_some_and(|s| !s.is_empty());
+        assert_eq!(
+            op["responses"]["429"].is_object(),
+            secured,
+            "429 on {method} {route}"
+        );
+    }
+    assert!(doc["components"]["schemas"]["ErrorBody"].is_object());
 }
