@@ -761,7 +761,8 @@ async fn retention(pool: &PgPool, base: &str, f: &mut ScaleFigures) -> anyhow::R
     });
     let t = Instant::now();
     let keep = Duration::from_secs(KEEP_DAYS * 86_400);
-    let erased = esim_courier::operations::erase_older_than(pool, keep).await;
+    let metrics = esim_courier::telemetry::Metrics::new();
+    let erased = esim_courier::operations::erase_older_than(pool, keep, &metrics).await;
     f.retention_s = t.elapsed().as_secs_f64();
     *stop.lock().await = true;
     let latencies = load.await?;

@@ -6,9 +6,9 @@ pub mod process;
 #[path = "../../tests/api/smtp.rs"]
 pub mod smtp;
 
-/// The local PostgreSQL server (trust auth); the harnesses make their own databases there.
 /// The status API token the services are started with (too short a token is refused).
 pub const STATUS_TOKEN: &str = "bench-status-token";
+/// The local PostgreSQL server (trust auth); the harnesses make their own databases there.
 pub const PG_BASE: &str = "postgres://postgres@127.0.0.1:5432";
 pub const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 pub const PROJECT: &str = "demo-project";

@@ -106,9 +106,10 @@ fn digest(token: &str) -> [u8; 32] {
     Sha256::digest(token.as_bytes()).into()
 }
 
-/// Wrong bearer tokens counted per client address: more than `WRONG_TOKENS_PER_MINUTE`
-/// (20) a minute and every request from the address gets `429`, the right token's too
-/// (so a guess that hits tells nothing), until a minute has passed since the oldest.
+/// Wrong or missing bearer tokens counted per client address: after
+/// `WRONG_TOKENS_PER_MINUTE` (20) within a minute, every request to the token-taking API
+/// from the address gets `429`, the right token's too (so a guess that hits tells
+/// nothing), until a minute has passed since the oldest.
 pub struct BearerFailures(pub FailureLimiter);
 
 /// Proof that the request carried one of the status API tokens: its name and role.

@@ -6,7 +6,7 @@ use actix_web::HttpResponse;
 use utoipa::{
     Modify, OpenApi,
     openapi::{
-        Content, Ref, ResponseBuilder,
+        Content, Ref, RefOr, ResponseBuilder,
         security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
     },
 };
@@ -70,11 +70,10 @@ impl Modify for BearerAuth {
         );
         // Every operation that takes a token answers 429 to an address past its wrong
         // tokens, whatever the handler; said once here rather than on each handler.
+        const GUESSED: &str = "After WRONG_TOKENS_PER_MINUTE wrong or missing tokens from \
+            this address within a minute, until the minute is over; see Retry-After";
         let guessed = ResponseBuilder::new()
-            .description(
-                "More than WRONG_TOKENS_PER_MINUTE wrong tokens came from this address in the \
-                 last minute; see Retry-After",
-            )
+            .description(GUESSED)
             .content(
                 "application/json",
                 Content::new(Some(Ref::from_schema_name("ErrorBody"))),
@@ -85,11 +84,20 @@ impl Modify for BearerAuth {
                 .into_iter()
                 .chain([&mut item.delete, &mut item.patch]);
             for op in operations.flatten() {
-                if op.security.as_ref().is_some_and(|s| !s.is_empty()) {
-                    op.responses
-                        .responses
-                        .entry("429".into())
-                        .or_insert_with(|| guessed.clone().into());
+                if op.security.as_ref().is_none_or(|s| s.is_empty()) {
+                    continue;
+                }
+                match op.responses.responses.get_mut("429") {
+                    // The handler's own 429 (a resend too soon) gains the second cause.
+                    Some(RefOr::T(own)) => {
+                        own.description = format!("{} Also: {GUESSED}.", own.description);
+                    }
+                    Some(RefOr::Ref(_)) => {}
+                    None => {
+                        op.responses
+                            .responses
+                            .insert("429".into(), guessed.clone().into());
+                    }
                 }
             }
         }

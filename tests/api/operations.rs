@@ -173,4 +173,11 @@ async fn openapi_json_is_valid_openapi_3_and_lists_every_route() {
         );
     }
     assert!(doc["components"]["schemas"]["ErrorBody"].is_object());
+    let resend = doc["paths"]["/deliveries/{id}/resend"]["post"]["responses"]["429"]["description"]
+        .as_str()
+        .unwrap();
+    assert!(
+        resend.contains("RESEND_MIN_INTERVAL_SECS") && resend.contains("WRONG_TOKENS_PER_MINUTE"),
+        "both causes of a resend's 429: {resend}"
+    );
 }
