@@ -86,25 +86,6 @@ async fn bulk_retry_is_capped_at_a_thousand() {
     assert_eq!(app.count("deliveries").await, 2001);
 }
 
-/// Every row of every table of the app's database, as text.
-async fn dump(app: &TestApp) -> String {
-    let tables: Vec<String> =
-        sqlx::query_scalar("SELECT tablename::text FROM pg_tables WHERE schemaname = 'public'")
-            .fetch_all(&app.pool)
-            .await
-            .unwrap();
-    let mut all = String::new();
-    for table in tables {
-        let rows: Vec<String> =
-            sqlx::query_scalar(&format!(r#"SELECT row_to_json(t)::text FROM "{table}" t"#))
-                .fetch_all(&app.pool)
-                .await
-                .unwrap();
-        all.push_str(&rows.join("\n"));
-    }
-    all
-}
-
 #[tokio::test]
 async fn erasure_leaves_the_users_email_and_name_nowhere_and_keeps_anonymised_deliveries() {
     let app = spawn_app().await;
@@ -116,7 +97,7 @@ async fn erasure_leaves_the_users_email_and_name_nowhere_and_keeps_anonymised_de
         .execute(&app.pool)
         .await
         .unwrap();
-    let before = dump(&app).await;
+    let before = app.rows_as_text(&[]).await;
     assert!(before.contains("jerry@example.com") && before.contains("Jerry Seinfeld"));
 
     let response = post_json(&app, "/erasures", json!({"user": USER_ID})).await;
@@ -125,7 +106,7 @@ async fn erasure_leaves_the_users_email_and_name_nowhere_and_keeps_anonymised_de
     let answer: Value = response.json().await.unwrap();
     assert_eq!(answer["deliveries"], 1);
     assert_eq!(answer["suppressions"], 1);
-    let after = dump(&app).await;
+    let after = app.rows_as_text(&[]).await;
     for personal in ["jerry@example.com", "Jerry Seinfeld", "j***@example.com"] {
         assert!(!after.contains(personal), "{personal} survived erasure");
     }
@@ -179,7 +160,7 @@ async fn erasure_also_reaches_events_that_created_no_delivery() {
     assert_eq!(response.status(), 200);
     let answer: Value = response.json().await.unwrap();
     assert_eq!(answer["events"], 2, "{answer}");
-    let after = dump(&app).await;
+    let after = app.rows_as_text(&[]).await;
     for personal in ["jerry@example.com", "Seinfeld"] {
         assert!(!after.contains(personal), "{personal} survived erasure");
     }

@@ -25,23 +25,15 @@ async fn erase(app: &TestApp, user: &str) -> Value {
 
 /// Every place an address could be kept, as text.
 async fn addresses_anywhere(app: &TestApp) -> String {
-    let mut all = String::new();
-    for table in [
+    app.rows_as_text(&[
         "deliveries",
         "delivery_history",
         "webhook_events",
         "suppressions",
         "alerts",
         "audit_log",
-    ] {
-        let rows: Vec<String> =
-            sqlx::query_scalar(&format!("SELECT row_to_json(t)::text FROM {table} t"))
-                .fetch_all(&app.pool)
-                .await
-                .unwrap();
-        all.push_str(&rows.join("\n"));
-    }
-    all
+    ])
+    .await
 }
 
 #[tokio::test]

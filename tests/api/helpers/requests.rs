@@ -121,6 +121,33 @@ impl TestApp {
         response.json().await.unwrap()
     }
 
+    /// Every row of `tables` (all of the app's tables when empty), as JSON text, a line
+    /// each: what a test searches for something that must be nowhere.
+    pub async fn rows_as_text(&self, tables: &[&str]) -> String {
+        let tables: Vec<String> = if tables.is_empty() {
+            sqlx::query_scalar("SELECT tablename::text FROM pg_tables WHERE schemaname = 'public'")
+                .fetch_all(&self.pool)
+                .await
+                .unwrap()
+        } else {
+            tables.iter().map(|t| (*t).to_owned()).collect()
+        };
+        assert!(tables.len() >= 3, "{tables:?}");
+        let mut all = String::new();
+        for table in tables {
+            let rows: Vec<String> =
+                sqlx::query_scalar(&format!(r#"SELECT row_to_json(t)::text FROM "{table}" t"#))
+                    .fetch_all(&self.pool)
+                    .await
+                    .unwrap();
+            for row in rows {
+                all.push_str(&row);
+                all.push('\n');
+            }
+        }
+        all
+    }
+
     pub async fn count(&self, table: &str) -> i64 {
         sqlx::query_scalar(&format!("SELECT count(*) FROM {table}"))
             .fetch_one(&self.pool)
