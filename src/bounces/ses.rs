@@ -3,11 +3,7 @@
 use serde_json::Value;
 
 use super::{Notice, Severity};
-use crate::domain::DeliveryId;
-
-/// The header every email carries with its delivery id (Postmark echoes it as metadata);
-/// SES returns it in `mail.headers` when the notification includes original headers.
-const DELIVERY_HEADER: &str = "X-PM-Metadata-delivery";
+use crate::{domain::DeliveryId, email::DELIVERY_HEADER};
 
 /// The notices in an SES notification; deliveries and other types give none.
 pub fn parse(message: &str) -> Result<Vec<Notice>, String> {

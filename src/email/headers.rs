@@ -1,14 +1,17 @@
 //! The headers our messages carry beyond lettre's own.
 use lettre::message::header::{Header, HeaderName, HeaderValue};
 
-/// `X-PM-Metadata-delivery`: Postmark echoes it in its bounce webhooks, which then name
-/// the delivery they are about. Other servers ignore it.
+/// The header every email carries with its delivery id: Postmark echoes it as metadata
+/// in its bounce webhooks, SES returns it in `mail.headers`; other servers ignore it.
+pub const DELIVERY_HEADER: &str = "X-PM-Metadata-delivery";
+
+/// [`DELIVERY_HEADER`] with the delivery's id.
 #[derive(Clone)]
 pub(super) struct DeliveryMetadata(pub(super) String);
 
 impl Header for DeliveryMetadata {
     fn name() -> HeaderName {
-        HeaderName::new_from_ascii_str("X-PM-Metadata-delivery")
+        HeaderName::new_from_ascii_str(DELIVERY_HEADER)
     }
 
     fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {

@@ -20,6 +20,7 @@ mod transport;
 mod warnings;
 
 pub use compose::{Composed, EmailComposer, Recipient};
+pub use headers::DELIVERY_HEADER;
 pub use locale::{SUPPORTED_LOCALES, locale_for, locale_from_accept_language};
 pub use notice::NoticeContext;
 pub use page::{InstallDetails, Page, PageContext};

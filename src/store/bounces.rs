@@ -79,13 +79,13 @@ pub struct HardBounce<'a> {
 /// not suppressed again: the bounce is about the address as it was before the lifting.
 pub async fn record_hard(pool: &PgPool, b: &HardBounce<'_>) -> Result<bool> {
     let mut tx = pool.begin().await?;
-    super::suppressions::prune_lifts(&mut tx).await?;
     let suppressed = sqlx::query!(
         "INSERT INTO suppressions (email, reason, provider, delivery_id, user_id)
          SELECT lower($1), $2, $3, $4, (SELECT user_id FROM deliveries WHERE id = $4)
          WHERE NOT EXISTS (
              SELECT 1 FROM suppression_lifts l
              WHERE l.email = lower($1)
+               AND l.lifted_at > now() - interval '7 days'
                AND l.lifted_at > coalesce(
                    (SELECT coalesce(d.delivered_at, d.created_at)
                     FROM deliveries d WHERE d.id = $4),

@@ -84,7 +84,8 @@ pub async fn remove(pool: &PgPool, email: &str, audit_entry: &NewAuditEntry) -> 
     Ok(true)
 }
 
-/// Liftings older than a week no longer matter (see the migration).
+/// Liftings older than a week no longer matter (see the migration; the bounce's own query
+/// ignores them too). Pruned when an operator lifts one, not on the bounce path.
 pub(super) async fn prune_lifts(conn: &mut sqlx::PgConnection) -> Result<()> {
     sqlx::query!("DELETE FROM suppression_lifts WHERE lifted_at < now() - interval '7 days'")
         .execute(conn)
