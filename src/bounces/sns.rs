@@ -81,17 +81,11 @@ struct FetchWindow {
 }
 
 impl SnsVerifier {
-    pub fn new(topics: Vec<String>, cert_prefixes: Vec<String>) -> anyhow::Result<Self> {
+    pub fn new(topics: Vec<String>, cert_prefixes: Vec<CertPrefix>) -> anyhow::Result<Self> {
         let http = crate::tls::client_builder()
             .timeout(Duration::from_secs(10))
             .redirect(reqwest::redirect::Policy::none())
             .build()?;
-        let cert_prefixes = cert_prefixes
-            .iter()
-            .map(|p| {
-                CertPrefix::parse(p).map_err(|e| anyhow::anyhow!("BOUNCE_SNS_CERT_PREFIXES {e}"))
-            })
-            .collect::<anyhow::Result<_>>()?;
         Ok(Self {
             topics,
             cert_prefixes,

@@ -13,8 +13,8 @@ pub struct BounceSettings {
     /// SES through SNS: the topics whose messages are taken.
     pub sns_topic_arns: Vec<String>,
     /// URL prefixes a signing certificate may also come from (tests, private endpoints):
-    /// https, or http on loopback; checked again by the verifier.
-    pub sns_cert_prefixes: Vec<String>,
+    /// https, or http on loopback.
+    pub sns_cert_prefixes: Vec<CertPrefix>,
 }
 
 impl BounceSettings {
@@ -39,12 +39,14 @@ impl BounceSettings {
                 format!("holds {bad:?}; expected topic ARNs (arn:aws:sns:region:account:name)"),
             );
         }
-        let prefixes = r.list("BOUNCE_SNS_CERT_PREFIXES").unwrap_or_default();
-        let bad: Vec<String> = prefixes
-            .iter()
-            .filter_map(|p| CertPrefix::parse(p).err())
-            .collect();
+        let (prefixes, bad): (Vec<_>, Vec<_>) = r
+            .list("BOUNCE_SNS_CERT_PREFIXES")
+            .unwrap_or_default()
+            .into_iter()
+            .map(CertPrefix::parse)
+            .partition(Result::is_ok);
         if !bad.is_empty() {
+            let bad: Vec<String> = bad.into_iter().filter_map(Result::err).collect();
             r.problem("BOUNCE_SNS_CERT_PREFIXES", bad.join("; "));
         }
         r.finish(|| {
@@ -52,7 +54,7 @@ impl BounceSettings {
                 basic_auth,
                 secrets: secrets?,
                 sns_topic_arns: arns.into_iter().map(str::to_owned).collect(),
-                sns_cert_prefixes: prefixes.into_iter().map(str::to_owned).collect(),
+                sns_cert_prefixes: prefixes.into_iter().filter_map(Result::ok).collect(),
             })
         })
     }

@@ -18,7 +18,8 @@ const TOPIC: &str = "arn:aws:sns:us-east-1:123456789012:esim-courier-bounces";
 
 fn bounce_app_settings(s: &mut esim_courier::config::Settings, gigs: &str) {
     s.bounces.sns_topic_arns = vec![TOPIC.into()];
-    s.bounces.sns_cert_prefixes = vec![format!("{gigs}/certs/")];
+    let certs = esim_courier::bounces::sns::CertPrefix::parse(&format!("{gigs}/certs/"));
+    s.bounces.sns_cert_prefixes = vec![certs.unwrap()];
     s.bounces.basic_auth = Some(("postmark".into(), "pm-pass".into()));
     s.bounces.secrets = vec![esim_courier::domain::WebhookSecret::parse(SECRET).unwrap()];
     s.operations.alert_url = Some(format!("{gigs}/alerts").parse().unwrap());
