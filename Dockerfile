@@ -19,6 +19,7 @@ COPY .cargo ./.cargo
 COPY .sqlx ./.sqlx
 # migrations/ (sqlx::migrate!) and templates/ (include_str!) are compiled into the binary;
 # tests/ is only read by `cargo test`, so it stays out of the image.
+COPY build.rs ./
 COPY src ./src
 COPY migrations ./migrations
 COPY templates ./templates
